@@ -1,0 +1,1 @@
+"""allybot: allyship buddy programmes for Slack."""

@@ -1,0 +1,179 @@
+"""``create_app(settings)``: the only place the application is assembled.
+
+It builds the database, the Slack client (our base URL and retry handlers),
+the Bolt app with every listener, the outbox dispatcher and the scheduler.
+Tests call it with their own settings, clock and Slack fake.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App, BoltContext
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+import bot.features  # noqa: F401  (registers every feature)
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.gateway import SlackGateway, WebClientGateway, make_web_client
+from bot.outbox import Dispatcher
+from bot.scheduler import Scheduler
+from bot.services import Services
+from handlers import register_all
+from storage import migrate
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass
+class AllyBot:
+    """The assembled application."""
+
+    settings: Settings
+    services: Services
+    bolt: App
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+
+    def wsgi(self) -> Callable[..., Iterable[bytes]]:
+        """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``.
+
+        Usable under any WSGI server (gunicorn ``bot.wsgi:application``) and by
+        :meth:`serve_http`.
+        """
+        slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
+
+        def application(
+            environ: dict[str, Any], start_response: Callable[..., Any]
+        ) -> Iterable[bytes]:
+            path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+            if path == "/healthz" and method == "GET":
+                ok = self.services.db.ping()
+                body = json.dumps({"ok": ok}).encode()
+                status = "200 OK" if ok else "503 Service Unavailable"
+                start_response(status, [("Content-Type", "application/json")])
+                return [body]
+            if path == EVENTS_PATH and method == "POST":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                except ValueError:
+                    length = -1
+                if not 0 <= length <= MAX_BODY_BYTES:
+                    start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+                    return [b"payload too large"]
+                return slack(environ, start_response)
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+
+        return application
+
+    def serve_http(self, host: str, port: int) -> WSGIServer:
+        """Start the HTTP server in a background thread; returns it (``server_port``)."""
+        server = make_server(
+            host, port, self.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
+        return server
+
+    def start_background(self) -> None:
+        self.scheduler.start()
+
+    def close(self) -> None:
+        self.scheduler.shutdown()
+        self.services.db.dispose()
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    gateway: SlackGateway | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    instance: str | None = None,
+) -> AllyBot:
+    """Assemble allybot from ``settings``.
+
+    ``clock``, ``gateway`` and ``sleep`` are seams for tests; production passes none.
+    """
+    settings.require_serving()
+    db = Database(settings.database_url)
+    client = make_web_client(settings)
+    services = Services(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        gateway=gateway or WebClientGateway(client),
+    )
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+    )
+
+    @bolt.middleware
+    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
+        context["services"] = services
+        next()
+
+    register_all(bolt)
+    dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
+    scheduler = Scheduler(services, dispatcher, settings.tick_seconds, owner=instance)
+    return AllyBot(settings, services, bolt, dispatcher, scheduler)
+
+
+def serve(settings: Settings) -> int:
+    """``allybot serve``: migrate, check the token, then serve until SIGTERM/SIGINT."""
+    settings.require_serving()
+    migrate.upgrade(Database(settings.database_url))
+    bot = create_app(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    bot.start_background()
+    server: WSGIServer | None = None
+    socket_handler: Any = None
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token)
+            socket_handler.connect()
+            log.info("allybot connected in Socket Mode")
+        else:
+            server = bot.serve_http(settings.host, settings.port)
+            log.info(
+                "allybot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH
+            )
+        stop.wait()
+    finally:
+        log.info("shutting down")
+        if server is not None:
+            server.shutdown()
+        if socket_handler is not None:
+            socket_handler.close()
+        bot.close()
+    return 0

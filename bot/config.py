@@ -1,0 +1,171 @@
+"""Typed, validated settings built once at start-up.
+
+Nothing else in allybot reads ``os.environ``: every knob is here, documented in
+``.env.example`` and in the README's *Configuration* section, so an admin can see
+in one place what the bot depends on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+README_SECTION = "README.md#configuration"
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable} {problem} (see {README_SECTION})")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything allybot needs to run, validated."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = "sqlite:///allybot.db"
+    port: int = 3000
+    host: str = "0.0.0.0"  # noqa: S104 (Slack must reach the HTTP endpoint)
+    admins: frozenset[str] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+    #: Seconds between outbox dispatcher passes and scheduler ticks.
+    tick_seconds: float = 5.0
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is present, HTTP otherwise."""
+        return bool(self.slack_app_token)
+
+    def require_serving(self) -> None:
+        """Check that the settings are enough to talk to Slack.
+
+        Separate from :func:`load_settings` because ``allybot db upgrade`` and the
+        CLI's offline commands need no token at all.
+        """
+        if not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN", "is not set")
+        if self.socket_mode:
+            return
+        if not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET", "is not set (HTTP mode needs it; or set SLACK_APP_TOKEN)"
+            )
+
+
+def _clean(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    value = raw.strip()
+    return value or None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Build :class:`Settings` from the environment, with ``.env`` filling the gaps.
+
+    Real environment variables win over ``.env`` so that a deployment can
+    override a checked-out file.
+    """
+    values: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update(dotenv_values(env_file))
+    values.update(os.environ if environ is None else environ)
+    get = lambda name: _clean(values.get(name))  # noqa: E731
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+
+    api_url = get("SLACK_API_URL") or SLACK_API_DEFAULT
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError("SLACK_API_URL", "must be an http(s) URL")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_raw = get("PORT") or "3000"
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise ConfigError("PORT", f"must be a port number, not {port_raw!r}")
+
+    admins = frozenset(a.strip() for a in (get("ALLYBOT_ADMINS") or "").split(",") if a.strip())
+    for admin in admins:
+        if not _USER_ID.match(admin):
+            raise ConfigError("ALLYBOT_ADMINS", f"has {admin!r}, which is not a Slack user id")
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+
+    database_url = get("DATABASE_URL") or "sqlite:///allybot.db"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError("DATABASE_URL", "must be a sqlite:/// or postgresql:// URL")
+
+    tick_raw = get("ALLYBOT_TICK_SECONDS") or "5"
+    try:
+        tick = float(tick_raw)
+    except ValueError:
+        raise ConfigError("ALLYBOT_TICK_SECONDS", "must be a number of seconds") from None
+    if not 0.05 <= tick <= 3600:
+        raise ConfigError("ALLYBOT_TICK_SECONDS", "must be between 0.05 and 3600")
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        port=int(port_raw),
+        host=get("HOST") or "0.0.0.0",  # noqa: S104
+        admins=admins,
+        log_level=level,
+        tick_seconds=tick,
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    """Plain, parseable log lines; tokens are redacted by :class:`RedactTokens`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactTokens())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+_TOKEN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Mask Slack tokens in any log record (slack_sdk logs request headers at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _TOKEN.search(message):
+            record.msg = _TOKEN.sub(lambda m: m.group(1) + "-***", message)
+            record.args = ()
+        return True

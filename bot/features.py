@@ -1,0 +1,1 @@
+"""Import the feature modules so their commands, actions, tasks and CLI verbs register."""

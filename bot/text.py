@@ -1,0 +1,51 @@
+"""The one place user-typed text is cleaned and escaped.
+
+Slack treats ``&``, ``<`` and ``>`` as control characters in mrkdwn and in a
+message's ``text``: ``<!channel>`` pings everyone and ``<https://x|y>`` forges a
+link. Every piece of text a person typed passes through :func:`escape` before it
+is put into anything the bot sends, and through :func:`clean` before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# C0/C1 controls except tab and newline, plus bidi overrides/isolates that can
+# make text read differently from how it is stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+
+
+def escape(text: str) -> str:
+    """Escape the three mrkdwn control characters, and only those (Slack's rule)."""
+    return text.translate(_ESCAPES)
+
+
+def clean(text: str, max_chars: int) -> str:
+    """Normalise text a person typed so it is safe to store and count.
+
+    NFC-normalised, control and bidi-override characters and lone surrogates
+    removed, surrounding whitespace trimmed, and cut to ``max_chars`` code points.
+    """
+    text = _SURROGATE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text).strip()
+    return text[:max_chars]
+
+
+def parse_user_ref(token: str) -> str | None:
+    """A Slack user id from ``<@U123|name>``, ``<@U123>``, ``@U123`` or ``U123``."""
+    match = _USER_REF.match(token.strip())
+    if not match:
+        return None
+    return match.group(1) or match.group(2)
+
+
+def mention(user_id: str) -> str:
+    """A mention of a user the bot itself names (ids come from Slack, never from text)."""
+    if not re.fullmatch(r"[UW][A-Z0-9]+", user_id):
+        return escape(user_id)
+    return f"<@{user_id}>"

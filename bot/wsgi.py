@@ -1,0 +1,19 @@
+"""WSGI entry point for a production server, e.g. ``gunicorn bot.wsgi:application``.
+
+Runs migrations and starts the scheduler in the worker that imports it; run one
+worker per instance (the scheduler's lease keeps due work single across instances).
+"""
+
+from __future__ import annotations
+
+from bot.app import create_app
+from bot.config import configure_logging, load_settings
+from storage import migrate
+from storage.db import Database
+
+_settings = load_settings()
+configure_logging(_settings)
+migrate.upgrade(Database(_settings.database_url))
+_bot = create_app(_settings)
+_bot.start_background()
+application = _bot.wsgi()

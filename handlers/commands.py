@@ -1,0 +1,23 @@
+"""The ``/ally`` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot import commands
+from handlers.common import actor, services
+
+
+def register(app: App) -> None:
+    app.command("/ally")(ally)
+
+
+def ally(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """Answer privately, in the same HTTP response (well inside Slack's 3 seconds)."""
+    text = command.get("text")
+    reply = commands.handle(
+        services(context), actor(context), text if isinstance(text, str) else ""
+    )
+    ack(response_type="ephemeral", **reply.as_message())

@@ -1,0 +1,1 @@
+"""Persistence for allybot: the only package that knows SQL."""

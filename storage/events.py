@@ -1,0 +1,37 @@
+"""Idempotency keys: a Slack event or interaction is processed once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.models import ProcessedEvent
+
+
+class AlreadyProcessed(Exception):
+    """The key was written by an earlier (committed) delivery."""
+
+
+def claim(session: Session, key: str, now: datetime) -> None:
+    """Record ``key`` in the current transaction, or raise :class:`AlreadyProcessed`.
+
+    The row is inserted with the effect it guards, so a delivery that crashed
+    before committing leaves no row and its retry is processed. Concurrent
+    deliveries race on the primary key: the loser's flush fails and it backs off.
+    """
+    if session.get(ProcessedEvent, key) is not None:
+        raise AlreadyProcessed(key)
+    session.add(ProcessedEvent(key=key, processed_at=now))
+    session.flush()
+
+
+def is_processed(session: Session, key: str) -> bool:
+    return session.scalar(select(ProcessedEvent.key).where(ProcessedEvent.key == key)) is not None
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget keys older than Slack's retry horizon."""
+    stmt = delete(ProcessedEvent).where(ProcessedEvent.processed_at < before)
+    return session.execute(stmt).rowcount or 0

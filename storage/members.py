@@ -1,0 +1,152 @@
+"""Queries about workspaces, members, role grants and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, Member, RoleGrant, Workspace
+
+
+def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
+    """Create the workspace row if it is new; safe under concurrent first requests."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Workspace).values(team_id=team_id, created_at=now)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["team_id"]))
+
+
+def get_member(session: Session, team_id: str, user_id: str) -> Member | None:
+    return session.scalar(
+        select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+    )
+
+
+def get_member_for_update(session: Session, team_id: str, user_id: str) -> Member | None:
+    """The member row, locked on PostgreSQL so concurrent changes serialise."""
+    stmt = select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+    return session.scalar(stmt.with_for_update())
+
+
+def add_member(session: Session, member: Member) -> Member:
+    session.add(member)
+    session.flush()
+    return member
+
+
+def members_due_resume(session: Session, now: datetime) -> Sequence[Member]:
+    stmt = select(Member).where(
+        Member.status == "paused", Member.paused_until.is_not(None), Member.paused_until <= now
+    )
+    return session.scalars(stmt).all()
+
+
+def count_members(session: Session, team_id: str) -> dict[tuple[str, str], int]:
+    rows = session.execute(
+        select(Member.role, Member.status).where(Member.team_id == team_id)
+    ).all()
+    counts: dict[tuple[str, str], int] = {}
+    for role, status in rows:
+        counts[(role, status)] = counts.get((role, status), 0) + 1
+    return counts
+
+
+def update_timezone(
+    session: Session, team_id: str, user_id: str, tz: str, offset: int, now: datetime
+) -> int:
+    stmt = (
+        update(Member)
+        .where(Member.team_id == team_id, Member.user_id == user_id)
+        .values(tz=tz, tz_offset_seconds=offset, tz_refreshed_at=now)
+    )
+    return session.execute(stmt).rowcount or 0
+
+
+def roles_of(session: Session, team_id: str, user_id: str) -> set[str]:
+    stmt = select(RoleGrant.role).where(RoleGrant.team_id == team_id, RoleGrant.user_id == user_id)
+    return set(session.scalars(stmt).all())
+
+
+def grant_role(
+    session: Session, team_id: str, user_id: str, role: str, by: str, now: datetime
+) -> bool:
+    """Grant a role; False when the user already had it."""
+    if role in roles_of(session, team_id, user_id):
+        return False
+    session.add(
+        RoleGrant(team_id=team_id, user_id=user_id, role=role, granted_by=by, granted_at=now)
+    )
+    session.flush()
+    return True
+
+
+def revoke_role(session: Session, team_id: str, user_id: str, role: str) -> bool:
+    stmt = delete(RoleGrant).where(
+        RoleGrant.team_id == team_id, RoleGrant.user_id == user_id, RoleGrant.role == role
+    )
+    return bool(session.execute(stmt).rowcount)
+
+
+def list_grants(session: Session, team_id: str) -> Sequence[RoleGrant]:
+    stmt = (
+        select(RoleGrant)
+        .where(RoleGrant.team_id == team_id)
+        .order_by(RoleGrant.role, RoleGrant.user_id)
+    )
+    return session.scalars(stmt).all()
+
+
+def count_grants(session: Session, team_id: str, role: str) -> int:
+    return len(
+        session.scalars(
+            select(RoleGrant.id).where(RoleGrant.team_id == team_id, RoleGrant.role == role)
+        ).all()
+    )
+
+
+def audit(
+    session: Session,
+    *,
+    team_id: str,
+    actor: str,
+    action: str,
+    outcome: str,
+    now: datetime,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            team_id=team_id,
+            actor=actor,
+            action=action,
+            target=target,
+            outcome=outcome,
+            detail=detail[:1000] if detail else None,
+        )
+    )
+
+
+def audit_entries(session: Session, team_id: str, limit: int = 100) -> Sequence[AuditEntry]:
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.team_id == team_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def members_without_timezone(session: Session, limit: int) -> list[tuple[str, str]]:
+    stmt = (
+        select(Member.team_id, Member.user_id)
+        .where(Member.tz_refreshed_at.is_(None), Member.status != "left")
+        .limit(limit)
+    )
+    return [(t, u) for t, u in session.execute(stmt).all()]

@@ -1,0 +1,173 @@
+"""Outbox rows: stored with the change that owes them, claimed under a lease, marked sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    recipients: Sequence[str],
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Add a row in the caller's transaction; None when ``dedupe_key`` already exists."""
+    if dedupe_key is not None:
+        existing = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return None
+    row = OutboxMessage(
+        team_id=team_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        recipients=",".join(recipients),
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=not_before or now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def claim_due(
+    session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due rows to ``owner``.
+
+    A row is claimable when it is pending, due, and not under a live lease
+    (a dead worker's lease simply expires). On PostgreSQL ``SKIP LOCKED`` lets
+    several instances claim disjoint batches without waiting on each other.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt).all())
+    for row in rows:
+        row.lease_owner = owner
+        row.lease_until = now + lease
+    session.flush()
+    return rows
+
+
+def _owned(row_id: int, owner: str) -> Any:
+    return (OutboxMessage.id == row_id) & (OutboxMessage.lease_owner == owner)
+
+
+def mark_sent(
+    session: Session,
+    row_id: int,
+    owner: str,
+    now: datetime,
+    channel_id: str | None,
+    message_ts: str | None,
+) -> bool:
+    stmt = (
+        update(OutboxMessage)
+        .where(_owned(row_id, owner), OutboxMessage.status == "pending")
+        .values(
+            status="sent",
+            sent_at=now,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            lease_owner=None,
+            lease_until=None,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+    return bool(session.execute(stmt).rowcount)
+
+
+def remember_channel(session: Session, row_id: int, owner: str, channel_id: str) -> None:
+    """Keep the opened conversation so a retry posts without opening it again."""
+    session.execute(
+        update(OutboxMessage).where(_owned(row_id, owner)).values(channel_id=channel_id)
+    )
+
+
+def reschedule(
+    session: Session, row_id: int, owner: str, at: datetime, error: str, *, count_attempt: bool
+) -> None:
+    values: dict[str, Any] = {
+        "next_attempt_at": at,
+        "last_error": error[:255],
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    session.execute(update(OutboxMessage).where(_owned(row_id, owner)).values(**values))
+
+
+def mark_failed(session: Session, row_id: int, owner: str, now: datetime, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(_owned(row_id, owner))
+        .values(
+            status="failed",
+            last_error=error[:255],
+            lease_owner=None,
+            lease_until=None,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def rows(session: Session, status: str | None = None) -> Sequence[OutboxMessage]:
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return session.scalars(stmt).all()
+
+
+def next_due_at(session: Session) -> datetime | None:
+    return session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+    )
+
+
+def delete_pending_for(session: Session, team_id: str, user_id: str) -> int:
+    """Drop unsent rows addressed to one person (used when they ask to be forgotten)."""
+    stmt = delete(OutboxMessage).where(
+        OutboxMessage.team_id == team_id,
+        OutboxMessage.status != "sent",
+        or_(
+            OutboxMessage.recipients == user_id,
+            OutboxMessage.recipients.like(f"{user_id},%"),
+            OutboxMessage.recipients.like(f"%,{user_id}"),
+            OutboxMessage.recipients.like(f"%,{user_id},%"),
+        ),
+    )
+    return session.execute(stmt).rowcount or 0
