@@ -65,10 +65,10 @@ def _db(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentP
     try:
         if args.db_command == "upgrade":
             migrate.upgrade(db)
-            print(f"database at revision {migrate.current_revision(db)}")
+            print("database at revision " + ", ".join(sorted(migrate.current_revisions(db))))
             return 0
         if args.db_command == "current":
-            print(migrate.current_revision(db) or "empty")
+            print(", ".join(sorted(migrate.current_revisions(db))) or "empty")
             return 0
         parser.parse_args(["db", "--help"])
         return 2

@@ -21,8 +21,12 @@ def alembic_config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent; safe on every start)."""
+def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring the schema up to ``revision`` (idempotent; safe on every start).
+
+    Features add migrations on branches from the foundation revision, so the
+    default target is every head.
+    """
     cfg = alembic_config(db)
     with db.engine.connect() as conn:
         if db.is_sqlite:
@@ -43,10 +47,10 @@ def upgrade(db: Database, revision: str = "head") -> None:
                 conn.commit()
 
 
-def current_revision(db: Database) -> str | None:
+def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def head_revision(db: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+def head_revisions(db: Database) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(db)).get_heads())

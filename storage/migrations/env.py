@@ -7,6 +7,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine
 
+import storage.schema  # noqa: F401  (loads every model module)
 from storage.models import Base, UTCDateTime
 
 config = context.config

@@ -1,0 +1,9 @@
+"""Every model module, imported once so ``Base.metadata`` knows the whole schema.
+
+Alembic's environment and the schema tests import this module. Each feature's
+models live in their own module; add its import here.
+"""
+
+from storage import models
+
+__all__ = ["models"]

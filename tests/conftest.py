@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database per test (SQLite file or PostgreSQL), the Slack
+fake on loopback, a frozen clock, and the app served over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import AllyBot, create_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.testing.slack_fake import FakeUser, SlackFake
+from storage import migrate
+from storage.db import Database
+from tests.pgserver import PostgresServer
+from tests.slack_requests import SlackSender
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+ADMIN = "UADMIN01"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _no_real_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see real tokens or URLs from the developer's environment."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "ALLYBOT_ADMINS", "DATABASE_URL")):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'allybot.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+    yield url
+    server.drop_database(name)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def slack_fake() -> Iterator[SlackFake]:
+    users = [
+        FakeUser(id=ADMIN, real_name="Ada Admin", tz="Europe/London"),
+        *(FakeUser(id=f"U0ALLY{i:02d}", tz="Europe/London") for i in range(40)),
+        *(FakeUser(id=f"U0COLL{i:02d}", tz="America/New_York") for i in range(40)),
+    ]
+    with SlackFake(users=users, tokens=[BOT_TOKEN]) as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(db_url: str, slack_fake: SlackFake) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_fake.base_url,
+        database_url=db_url,
+        admins=frozenset({ADMIN}),
+        tick_seconds=3600,
+        host="127.0.0.1",
+        port=0,
+    )
+
+
+@pytest.fixture
+def sleeps(clock: FrozenClock) -> list[float]:
+    return []
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock, sleeps: list[float]) -> Iterator[AllyBot]:
+    """The assembled app on a migrated database; pacing sleeps move the frozen clock."""
+    migrate.upgrade(Database(settings.database_url))
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(timedelta(seconds=seconds))
+
+    bot = create_app(settings, clock=clock, sleep=sleep)
+    yield bot
+    bot.close()
+
+
+@pytest.fixture
+def served(app: AllyBot) -> Iterator[str]:
+    """The app's real HTTP endpoint on a free loopback port."""
+    server = app.serve_http("127.0.0.1", 0)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def slack(served: str, slack_fake: SlackFake) -> SlackSender:
+    return SlackSender(
+        served, SIGNING_SECRET, team_id=slack_fake.team_id, fake_url=slack_fake.root_url + "/"
+    )

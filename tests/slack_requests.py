@@ -1,0 +1,142 @@
+"""Send requests to the app exactly as Slack does: real HTTP, real signatures.
+
+No pytest import here: the same helper drives the app from a shell or sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.signature import SignatureVerifier
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+    @property
+    def text(self) -> str:
+        """The reply's text plus every block's text, for assertions."""
+        data = self.json()
+        parts = [str(data.get("text", ""))]
+        parts += [json.dumps(b) for b in data.get("blocks", [])]
+        return "\n".join(parts)
+
+
+class SlackSender:
+    """Signs and posts Slack payloads to ``{app_url}/slack/events``."""
+
+    def __init__(
+        self, app_url: str, signing_secret: str, team_id: str = "T0ALLYBOT", fake_url: str = ""
+    ) -> None:
+        self.url = app_url.rstrip("/") + "/slack/events"
+        self.secret = signing_secret
+        self.team_id = team_id
+        self.fake_url = fake_url
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+        sign: bool = True,
+    ) -> Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        if sign:
+            verifier = SignatureVerifier(secret or self.secret)
+            all_headers["X-Slack-Request-Timestamp"] = ts
+            all_headers["X-Slack-Signature"] = verifier.generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(
+            self.url, data=body.encode(), headers=all_headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return Response(resp.status, resp.read().decode())
+        except urllib.error.HTTPError as err:
+            return Response(err.code, err.read().decode())
+
+    def command(self, user_id: str, text: str, **kw: Any) -> Response:
+        form = {
+            "token": "legacy-unused",
+            "team_id": self.team_id,
+            "team_domain": "allybot-test",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/ally",
+            "text": text,
+            "api_app_id": "A0ALLYBOT",
+            "response_url": f"{self.fake_url}response/cmd-{uuid.uuid4().hex[:8]}",
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
+        }
+        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> Response:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    def block_action(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str = "",
+        *,
+        container: dict[str, Any] | None = None,
+        action_ts: str | None = None,
+        **kw: Any,
+    ) -> Response:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team_id, "domain": "allybot-test"},
+            "user": {"id": user_id, "team_id": self.team_id, "name": user_id.lower()},
+            "api_app_id": "A0ALLYBOT",
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
+            "container": container or {"type": "view", "view_id": "V0HOME"},
+            "response_url": f"{self.fake_url}response/act-{uuid.uuid4().hex[:8]}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": value,
+                    "action_ts": action_ts or f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self.interaction(payload, **kw)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> Response:
+        envelope = {
+            "token": "legacy-unused",
+            "team_id": self.team_id,
+            "api_app_id": "A0ALLYBOT",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team_id, "user_id": "U0ALLYBOT", "is_bot": True}],
+            "event": event,
+        }
+        return self.post(json.dumps(envelope), "application/json", headers=headers, **kw)
