@@ -96,6 +96,7 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
         else:
             member.role, member.status, member.joined_at = role, Status.ACTIVE, now
             member.left_at = member.paused_until = None
+        store.enrol(session, store.default_programme_id(session, actor.team_id), member.id, now)
         outbox.send_dm(
             session,
             team_id=actor.team_id,

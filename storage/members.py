@@ -10,15 +10,49 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEntry, Member, RoleGrant, Workspace
+from storage.models import (
+    AuditEntry,
+    Member,
+    Programme,
+    ProgrammeMember,
+    RoleGrant,
+    Workspace,
+)
+
+DEFAULT_PROGRAMME = "default"
 
 
 def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
-    """Create the workspace row if it is new; safe under concurrent first requests."""
+    """Create the workspace and its default programme if new.
+
+    Safe under concurrent first requests (insert-or-ignore on both rows).
+    """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Workspace).values(team_id=team_id, created_at=now)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["team_id"]))
+    stmt = insert(Programme).values(team_id=team_id, name=DEFAULT_PROGRAMME, created_at=now)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["team_id", "name"]))
+
+
+def default_programme_id(session: Session, team_id: str) -> int:
+    programme_id = session.scalar(
+        select(Programme.id).where(
+            Programme.team_id == team_id, Programme.name == DEFAULT_PROGRAMME
+        )
+    )
+    if programme_id is None:
+        raise LookupError(f"workspace {team_id} has no default programme")
+    return programme_id
+
+
+def enrol(session: Session, programme_id: int, member_id: int, now: datetime) -> bool:
+    """Put a member in a programme; False if already there."""
+    if session.get(ProgrammeMember, (programme_id, member_id)) is not None:
+        return False
+    session.add(ProgrammeMember(programme_id=programme_id, member_id=member_id, added_at=now))
+    session.flush()
+    return True
 
 
 def get_member(session: Session, team_id: str, user_id: str) -> Member | None:

@@ -161,3 +161,53 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64))
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Programme(Base):
+    """A buddy programme: its rhythm, its pairing rules and its privacy threshold.
+
+    Every workspace gets a ``default`` programme the first time it is seen.
+    """
+
+    __tablename__ = "programme"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspace.team_id"))
+    name: Mapped[str] = mapped_column(String(64))
+    cadence_weeks: Mapped[int] = mapped_column(Integer, default=2)  # 1, 2 or 4
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5), default="10:00")  # HH:MM
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    repeat_window: Mapped[int] = mapped_column(Integer, default=6)
+    colleague_round_cap: Mapped[int] = mapped_column(Integer, default=1)
+    colleague_quarter_cap: Mapped[int | None] = mapped_column(Integer)
+    peer_pairs: Mapped[bool] = mapped_column(default=False)
+    checkin_delay_days: Mapped[int] = mapped_column(Integer, default=5)  # working days
+    anonymity_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProgrammeMember(Base):
+    """Which members take part in which programme."""
+
+    __tablename__ = "programme_member"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProgrammeLead(Base):
+    """A lead of one programme (receives its digest and summaries)."""
+
+    __tablename__ = "programme_lead"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
