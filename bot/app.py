@@ -74,7 +74,14 @@ class AllyBot:
                 if not 0 <= length <= MAX_BODY_BYTES:
                     start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                     return [b"payload too large"]
-                return slack(environ, start_response)
+                try:
+                    return slack(environ, start_response)
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    # Bolt could not parse the body (truncated JSON, bad payload=,
+                    # fields of the wrong type): a client error, not ours.
+                    log.warning("rejected a malformed request body (%s bytes)", length)
+                    start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                    return [b"malformed request"]
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
 

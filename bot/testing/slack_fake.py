@@ -37,6 +37,7 @@ import json
 import mimetypes
 import re
 import socketserver
+import sys
 import threading
 import time
 import traceback
@@ -363,6 +364,9 @@ class _QuietServer(ThreadingHTTPServer):
         self.server_port = int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up is the client's business; anything else is a bug here.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
         self.fake._note_internal_error(traceback.format_exc())
 
 
@@ -387,6 +391,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         try:
             reply = self._reply(fake)
+        except OSError:
+            return  # the connection broke while reading; there is no one to answer
         except Exception:
             fake._note_internal_error(traceback.format_exc())
             reply = _json_reply(500, {"ok": False, "error": "fake_internal_error"})
@@ -423,6 +429,10 @@ class SlackFake:
     Use as a context manager (or :meth:`start`/:meth:`stop`) and point a real
     ``WebClient(token=DEFAULT_TOKEN, base_url=fake.base_url)`` at it.
 
+    ``clock`` drives rate-limit windows and :attr:`Call.at`; ``wall_clock`` (epoch
+    seconds) drives message ``ts`` and ``created`` stamps.  Both can be replaced
+    so tests and sandbox runs are deterministic.
+
     ``strict=False`` (the default) accepts any well-formed channel or user id for
     messaging, so tests need not register every recipient; ``strict=True`` only
     accepts configured users/channels and ids the fake itself issued, like a real
@@ -438,6 +448,7 @@ class SlackFake:
         strict: bool = False,
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         team_id: str = "T0ALLYBOT",
         team_name: str = "Allybot Test",
         bot_user_id: str = "U0ALLYBOT",
@@ -455,6 +466,7 @@ class SlackFake:
         self._strict = strict
         self._port = port
         self._clock = clock
+        self._wall_clock = wall_clock
         self.team_id = team_id
         self.team_name = team_name
         self.bot_user_id = bot_user_id
@@ -933,7 +945,7 @@ class SlackFake:
 
     def _next_ts(self) -> str:
         """Slack message timestamps: epoch seconds with microseconds, unique and rising."""
-        now_us = int(time.time() * 1_000_000)
+        now_us = int(self._wall_clock() * 1_000_000)
         self._last_ts_us = max(now_us, self._last_ts_us + 1)
         seconds, micros = divmod(self._last_ts_us, 1_000_000)
         return f"{seconds}.{micros:06d}"
@@ -1146,7 +1158,7 @@ class SlackFake:
         if not _truthy(args.get("return_im")):
             reply["channel"] = {"id": channel_id}
             return reply
-        created = int(time.time())
+        created = int(self._wall_clock())
         if channel_id.startswith("D"):
             reply["channel"] = {
                 "id": channel_id,
@@ -1255,7 +1267,7 @@ class SlackFake:
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "state": {"values": {}},
-            "hash": f"{int(time.time())}.{next(self._ids):08x}",
+            "hash": f"{int(self._wall_clock())}.{next(self._ids):08x}",
             "title": view.get("title"),
             "submit": view.get("submit"),
             "close": view.get("close"),
@@ -1368,7 +1380,7 @@ class SlackFake:
             answered.append(
                 {
                     "id": upload.file_id,
-                    "created": int(time.time()),
+                    "created": int(self._wall_clock()),
                     "name": upload.filename,
                     "title": title,
                     "mimetype": mimetype,
