@@ -56,16 +56,17 @@ class Scheduler:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         )
-        self._scheduler.add_job(
-            self.dispatch,
-            "interval",
-            seconds=tick_seconds,
-            id="outbox-dispatch",
-            replace_existing=True,
-        )
-        self._scheduler.add_job(
-            self.tick, "interval", seconds=tick_seconds, id="due-work", replace_existing=True
-        )
+        for job_id, func in (("outbox-dispatch", self.dispatch), ("due-work", self.tick)):
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=tick_seconds,
+                id=job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+            )
 
     @property
     def jobs(self) -> list[object]:

@@ -1,0 +1,50 @@
+"""The assembled app over real HTTP: health check, unknown paths, oversized bodies."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bot.app import AllyBot, create_app
+from bot.config import ConfigError, Settings
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_healthz_answers_when_the_database_does(served: str):
+    status, body = get(served + "/healthz")
+    assert status == 200 and json.loads(body) == {"ok": True}
+    assert get(served + "/nope")[0] == 404
+
+
+def test_oversized_body_is_refused_before_bolt(served: str):
+    req = urllib.request.Request(
+        served + "/slack/events",
+        data=b"x" * 2_000_000,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code == 413
+
+
+def test_every_client_uses_the_configured_base_url(app: AllyBot, settings: Settings):
+    assert app.bolt.client.base_url == settings.slack_api_url
+    assert app.services.gateway.client is app.bolt.client  # type: ignore[attr-defined]
+
+
+def test_create_app_refuses_incomplete_settings(settings: Settings):
+    from dataclasses import replace
+
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        create_app(replace(settings, slack_bot_token=None))

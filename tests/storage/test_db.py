@@ -1,0 +1,91 @@
+"""The database layer: SQLite settings, concurrency, and migrations that match the models."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+import storage.schema  # noqa: F401
+from storage import migrate
+from storage.db import Database
+from storage.models import AuditEntry, Base, Member, Workspace
+
+
+def test_sqlite_pragmas_applied(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose()
+
+
+def test_migrations_match_models(database: Database):
+    """The migrated schema is exactly what the models describe (no drift)."""
+    with database.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+    assert migrate.current_revisions(database) == migrate.head_revisions(database)
+
+
+def test_upgrade_is_idempotent(database: Database):
+    before = set(inspect(database.engine).get_table_names())
+    migrate.upgrade(database)
+    assert set(inspect(database.engine).get_table_names()) == before
+    assert {"member", "outbox", "audit_log", "processed_event"} <= before
+
+
+def test_times_come_back_aware_utc(database: Database):
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    with database.transaction() as s:
+        s.add(Workspace(team_id="T1", created_at=at))
+    with database.read() as s:
+        stored = s.scalar(select(Workspace.created_at))
+    assert stored == at and stored.tzinfo is not None
+    with pytest.raises(Exception, match="naive"), database.transaction() as s:
+        s.add(Workspace(team_id="T2", created_at=datetime(2026, 1, 1)))
+
+
+def test_parallel_read_then_write_transactions_never_lock_up(database: Database):
+    """Bolt runs listeners on worker threads: read-then-write transactions in
+    parallel must all succeed (SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks)."""
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    with database.transaction() as s:
+        s.add(Workspace(team_id="T1", created_at=now))
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(40):
+                with database.transaction() as s:
+                    s.execute(select(Member).where(Member.user_id == f"U{k}")).all()
+                    s.add(
+                        AuditEntry(at=now, team_id="T1", actor=f"U{k}", action="x", outcome=str(i))
+                    )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with database.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM audit_log")) == 8 * 40
+
+
+def test_long_reader_does_not_block_writer(database: Database):
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    with database.read() as reader:
+        reader.execute(select(Workspace)).all()
+        with database.transaction() as s:
+            s.add(Workspace(team_id="T9", created_at=now))
+    with database.read() as s:
+        assert s.get(Workspace, "T9") is not None
