@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _list_after(text: str, key: str) -> list[str]:
-    block = text.split(f"{key}:", 1)[1]
+    block = re.split(rf"\n\s*{key}:\n", text, maxsplit=1)[1]
     items = []
-    for line in block.splitlines()[1:]:
+    for line in block.splitlines():
         match = re.match(r"^\s+- ([\w:]+)", line)
         if not match:
             break
