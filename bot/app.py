@@ -18,7 +18,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import bot.features  # noqa: F401  (registers every feature)
@@ -142,9 +142,21 @@ def create_app(
     )
 
     @bolt.middleware
-    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
+    def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        auth = context.authorize_result
+        if (
+            auth is not None
+            and auth.team_id
+            and context.team_id
+            and context.team_id != auth.team_id
+            and not context.enterprise_id
+        ):
+            # A request signed with our secret but for another workspace: the
+            # bot serves the one its token belongs to.
+            log.warning("ignored a request for another workspace")
+            return BoltResponse(status=401, body="")
         context["services"] = services
-        next()
+        return next()
 
     register_all(bolt)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)

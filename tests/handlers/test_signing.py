@@ -91,3 +91,9 @@ def test_malformed_payloads_do_not_break_the_app(slack: SlackSender):
         assert reply.status < 500, (body, reply.status)
         assert "Traceback" not in reply.body
     assert slack.command("U0ALLY01", "help").status == 200
+
+
+def test_request_for_another_workspace_is_refused(app: AllyBot, slack: SlackSender):
+    slack.team_id = "T0SOMEONEELSE"
+    assert slack.command("U0ALLY01", "join ally").status == 401
+    assert members(app) == 0
