@@ -8,6 +8,7 @@ everything can be done from the keyboard.
 from __future__ import annotations
 
 import difflib
+import logging
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from bot.membership import MembershipError, Role
 from bot.services import Actor, Services
 from bot.text import clean, escape
 from bot.views import Reply, status_text, text_reply
+from storage.db import StorageBusy
+
+log = logging.getLogger(__name__)
 
 MAX_COMMAND_CHARS = 1000
 
@@ -67,6 +71,12 @@ def handle(services: Services, actor: Actor, text: str) -> Reply:
         return cmd.run(services, actor, rest)
     except MembershipError as exc:
         return text_reply(str(exc))
+    except StorageBusy:
+        log.warning("database busy while handling /ally %s", name)
+        return text_reply(
+            "The programme's database is busy right now. Nothing was changed; "
+            "please try again in a moment."
+        )
 
 
 def unknown_reply(name: str, known: dict[str, object], prefix: str) -> Reply:

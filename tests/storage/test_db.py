@@ -89,3 +89,23 @@ def test_long_reader_does_not_block_writer(database: Database):
             s.add(Workspace(team_id="T9", created_at=now))
     with database.read() as s:
         assert s.get(Workspace, "T9") is not None
+
+
+def test_lock_timeout_is_a_friendly_retry(tmp_path, clock):
+    """A write lock held past the busy timeout gives 'try again' and writes nothing."""
+    from bot.commands import handle
+    from bot.config import Settings
+    from bot.services import Actor, Services
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    migrate.upgrade(Database(url))
+    db = Database(url, busy_timeout_ms=200)
+    services = Services(Settings(database_url=url), db, clock, gateway=None)  # type: ignore[arg-type]
+    blocker = Database(url)
+    with blocker.transaction() as held:
+        held.add(Workspace(team_id="TLOCK", created_at=clock.now()))
+        held.flush()
+        reply = handle(services, Actor("T1", "U0ALLY01"), "join ally")
+    assert "busy" in reply.text and "Nothing was changed" in reply.text
+    with db.read() as s:
+        assert s.scalar(select(Member)) is None
