@@ -1,0 +1,114 @@
+# allybot developer tasks (GNU make).
+#
+# Works on a fresh machine that has only python3 and make: the first target that needs
+# the virtualenv creates it, and `make test` installs the PostgreSQL server binaries
+# when they are missing and we are root (the suite runs against a real PostgreSQL).
+
+VENV ?= .venv
+PYTHON ?= python3
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS='-x -k pairing'`.
+PYTEST_ARGS ?=
+# Arguments passed to every benchmark module by `make bench`.
+BENCH_ARGS ?= --quick
+
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv run postgres-bin test lint format bench clean distclean
+
+help:
+	@echo "make venv          create $(VENV) and install allybot with dev extras"
+	@echo "make run           apply migrations, then start the bot (needs .env)"
+	@echo "make test          ruff check + ruff format --check + full pytest suite"
+	@echo "make lint          ruff check + ruff format --check"
+	@echo "make format        ruff format + ruff check --fix"
+	@echo "make bench         run every benchmarks/*.py module with $(BENCH_ARGS)"
+	@echo "make postgres-bin  ensure PostgreSQL server binaries exist (apt-get as root)"
+	@echo "make clean         remove caches; make distclean also removes $(VENV)"
+
+# The stamp records that the venv matches pyproject.toml; editing dependencies there
+# triggers a reinstall, anything else does not (the install is editable).
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(VENV)/bin/python" ]; then \
+	  echo "creating virtualenv in $(VENV) with $(PYTHON)"; \
+	  existed=0; [ -e "$(VENV)" ] && existed=1; \
+	  if ! $(PYTHON) -m venv "$(VENV)"; then \
+	    [ "$$existed" = 1 ] || rm -rf "$(VENV)"; \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing python3-venv with apt-get"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+	        && $(PYTHON) -m venv "$(VENV)" || exit 1; \
+	    else \
+	      echo "error: '$(PYTHON) -m venv' failed; install the venv module" \
+	        "(Debian/Ubuntu: sudo apt-get install python3-venv) and retry" >&2; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/allybot db upgrade
+	$(VENV)/bin/allybot serve
+
+# Uses the same search as tests/pgserver.py (it is that code, run with a bare python3):
+# PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
+postgres-bin:
+	@if [ -n "$${ALLYBOT_TEST_POSTGRES_URL:-}" ]; then \
+	  echo "PostgreSQL: using ALLYBOT_TEST_POSTGRES_URL, no local binaries needed"; \
+	elif bindir=$$($(PYTHON) tests/pgserver.py --find-bindir 2>/dev/null); then \
+	  echo "PostgreSQL server binaries: $$bindir"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "PostgreSQL server binaries not found; installing them with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+	    || exit 1; \
+	  bindir=$$($(PYTHON) tests/pgserver.py --find-bindir) || exit 1; \
+	  echo "PostgreSQL server binaries: $$bindir"; \
+	else \
+	  echo "error: PostgreSQL server binaries (initdb, pg_ctl, postgres) not found on PATH," \
+	    "via pg_config --bindir, or in /usr/lib/postgresql/*/bin." >&2; \
+	  echo "The test suite runs against a real PostgreSQL. Install it, e.g." \
+	    "'sudo apt-get install postgresql' (Debian/Ubuntu) or 'brew install postgresql'" \
+	    "(macOS), or set ALLYBOT_TEST_POSTGRES_URL to an existing server." >&2; \
+	  exit 1; \
+	fi
+
+test: $(STAMP) postgres-bin
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Runs every module in benchmarks/ (except __init__ and _private helpers), so new
+# benchmarks are picked up without editing this file.
+bench: $(STAMP)
+	@found=0; \
+	for f in benchmarks/*.py; do \
+	  [ -e "$$f" ] || continue; \
+	  m=$$(basename "$$f" .py); \
+	  case "$$m" in _*) continue ;; esac; \
+	  found=1; \
+	  echo "== benchmarks.$$m $(BENCH_ARGS)"; \
+	  $(VENV)/bin/python -m "benchmarks.$$m" $(BENCH_ARGS) || exit 1; \
+	done; \
+	if [ "$$found" = 0 ]; then echo "no benchmarks found in benchmarks/"; fi
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	find . \( -path './$(VENV)' -o -path ./.git \) -prune -o -type d -name __pycache__ \
+	  -exec rm -rf {} +
+
+distclean: clean
+	rm -rf "$(VENV)"
