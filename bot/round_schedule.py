@@ -1,0 +1,60 @@
+"""When pairing rounds and check-ins fall due: pure calendar arithmetic.
+
+A programme introduces pairs on one weekday at one local time, every 1, 2 or 4
+weeks. Weeks are counted from a fixed Monday so that every instance (and every
+restart) agrees on which weeks are round weeks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_EPOCH_MONDAY = date(2024, 1, 1)  # a Monday
+
+
+def zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_local_time(text: str) -> time:
+    """``HH:MM`` to a time; raises ValueError for anything else."""
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"not a HH:MM time: {text!r}")
+    return time(int(hours), int(minutes))
+
+
+def _is_round_week(day: date, cadence_weeks: int) -> bool:
+    return ((day - _EPOCH_MONDAY).days // 7) % cadence_weeks == 0
+
+
+def latest_slot(
+    now: datetime, tz: str, weekday: int, local_time: str, cadence_weeks: int
+) -> datetime:
+    """The most recent scheduled round instant at or before ``now`` (aware UTC)."""
+    zone_ = zone(tz)
+    at = parse_local_time(local_time)
+    local_now = now.astimezone(zone_)
+    day = local_now.date() - timedelta(days=(local_now.weekday() - weekday) % 7)
+    for _ in range(cadence_weeks * 2 + 2):
+        candidate = datetime.combine(day, at, tzinfo=zone_)
+        if candidate <= local_now and _is_round_week(day, cadence_weeks):
+            return candidate.astimezone(UTC)
+        day -= timedelta(days=7)
+    raise AssertionError("unreachable: a round week occurs within every cadence")
+
+
+def add_working_days(start: datetime, days: int, tz: str) -> datetime:
+    """``start`` moved forward by ``days`` Monday-to-Friday days, in local time."""
+    zone_ = zone(tz)
+    local = start.astimezone(zone_)
+    moved = 0
+    while moved < days:
+        local = local + timedelta(days=1)
+        if local.weekday() < 5:
+            moved += 1
+    return datetime.combine(local.date(), local.time(), tzinfo=zone_).astimezone(UTC)
