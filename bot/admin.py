@@ -24,6 +24,8 @@ class AdminInputError(Exception):
 
 
 ActionFn = Callable[[Services, Session, Actor, Sequence[str]], str]
+#: An action that manages its own transactions (it calls domain functions that do).
+StandaloneFn = Callable[[Services, Actor, Sequence[str]], str]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class AdminAction:
     permission: Permission
     usage: str
     summary: str
-    run: ActionFn
+    run: ActionFn | None = None
+    standalone: StandaloneFn | None = None
 
 
 REGISTRY: dict[str, AdminAction] = {}
@@ -44,12 +47,28 @@ def admin_action(
     """Register ``fn`` as the admin action ``name`` (reached only via :func:`perform`)."""
 
     def register(fn: ActionFn) -> ActionFn:
-        if name in REGISTRY:
-            raise ValueError(f"admin action {name!r} registered twice")
-        REGISTRY[name] = AdminAction(name, permission, usage, summary, fn)
+        _add(AdminAction(name, permission, usage, summary, run=fn))
         return fn
 
     return register
+
+
+def standalone_action(
+    name: str, permission: Permission, usage: str, summary: str
+) -> Callable[[StandaloneFn], StandaloneFn]:
+    """Register an admin action that opens its own transactions (e.g. running a round)."""
+
+    def register(fn: StandaloneFn) -> StandaloneFn:
+        _add(AdminAction(name, permission, usage, summary, standalone=fn))
+        return fn
+
+    return register
+
+
+def _add(action: AdminAction) -> None:
+    if action.name in REGISTRY:
+        raise ValueError(f"admin action {action.name!r} registered twice")
+    REGISTRY[action.name] = action
 
 
 def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) -> str:
@@ -62,6 +81,11 @@ def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) ->
     target = " ".join(args)[:255] or None
     authz.check(services, actor, action.permission, f"admin.{name}", target)
     try:
+        if action.standalone is not None:
+            reply = action.standalone(services, actor, args)
+            _audit(services, actor, name, target, "ok")
+            return reply
+        assert action.run is not None
         with services.db.transaction() as session:
             reply = action.run(services, session, actor, args)
             store.audit(
@@ -75,18 +99,29 @@ def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) ->
             )
             return reply
     except AdminInputError as exc:
-        with services.db.transaction() as session:
-            store.audit(
-                session,
-                team_id=actor.team_id,
-                actor=actor.user_id,
-                action=f"admin.{name}",
-                target=target,
-                outcome="invalid",
-                now=services.clock.now(),
-                detail=str(exc),
-            )
+        _audit(services, actor, name, target, "invalid", str(exc))
         raise
+
+
+def _audit(
+    services: Services,
+    actor: Actor,
+    name: str,
+    target: str | None,
+    outcome: str,
+    detail: str | None = None,
+) -> None:
+    with services.db.transaction() as session:
+        store.audit(
+            session,
+            team_id=actor.team_id,
+            actor=actor.user_id,
+            action=f"admin.{name}",
+            target=target,
+            outcome=outcome,
+            now=services.clock.now(),
+            detail=detail,
+        )
 
 
 def _one_user(args: Sequence[str], usage: str) -> str:

@@ -49,12 +49,13 @@ def latest_slot(
 
 
 def add_working_days(start: datetime, days: int, tz: str) -> datetime:
-    """``start`` moved forward by ``days`` Monday-to-Friday days, in local time."""
+    """``start`` moved by ``days`` Monday-to-Friday days (negative: backwards), local time."""
     zone_ = zone(tz)
     local = start.astimezone(zone_)
+    step = timedelta(days=1 if days >= 0 else -1)
     moved = 0
-    while moved < days:
-        local = local + timedelta(days=1)
+    while moved < abs(days):
+        local = local + step
         if local.weekday() < 5:
             moved += 1
     return datetime.combine(local.date(), local.time(), tzinfo=zone_).astimezone(UTC)

@@ -418,3 +418,15 @@ def forget_user(session: Session, team_id: str, user_id: str) -> int:
         or 0
     )
     return n
+
+
+def replace_participant(
+    session: Session, pair_id: int, leaving: str, joining: str, role: str
+) -> None:
+    session.execute(
+        delete(PairParticipant).where(
+            PairParticipant.pair_id == pair_id, PairParticipant.user_id == leaving
+        )
+    )
+    session.add(PairParticipant(pair_id=pair_id, user_id=joining, role=role))
+    session.flush()

@@ -44,3 +44,9 @@ def test_working_days_skip_weekends():
     friday = datetime(2026, 3, 6, 10, tzinfo=UTC)
     assert add_working_days(friday, 1, "UTC").weekday() == 0
     assert add_working_days(friday, 5, "UTC") == datetime(2026, 3, 13, 10, tzinfo=UTC)
+
+
+def test_working_days_backwards_undo_forwards():
+    monday = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    assert add_working_days(monday, -1, "UTC") == datetime(2026, 3, 6, 10, tzinfo=UTC)
+    assert add_working_days(add_working_days(monday, -5, "UTC"), 5, "UTC") == monday
