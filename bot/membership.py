@@ -7,6 +7,7 @@ who asked (``actor``), so nobody can enrol someone else as a colleague.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +21,16 @@ from storage import members as store
 from storage.models import Member
 
 log = logging.getLogger(__name__)
+
+#: Called (session, member, now) inside the transaction whenever a member joins,
+#: resumes or changes time zone, so features can recompute what they schedule.
+MEMBER_CHANGED: list[Callable[[Session, Member, datetime], None]] = []
+
+
+def _changed(session: Session, member: Member, now: datetime) -> None:
+    for hook in MEMBER_CHANGED:
+        hook(session, member, now)
+
 
 MAX_PAUSE_WEEKS = 26
 DEFAULT_PAUSE_WEEKS = 2
@@ -97,6 +108,7 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
             member.role, member.status, member.joined_at = role, Status.ACTIVE, now
             member.left_at = member.paused_until = None
         store.enrol(session, store.default_programme_id(session, actor.team_id), member.id, now)
+        _changed(session, member, now)
         outbox.send_dm(
             session,
             team_id=actor.team_id,
@@ -142,6 +154,7 @@ def resume(services: Services, actor: Actor) -> tuple[MemberView, bool]:
         if member.status == Status.ACTIVE:
             return _view(member), False
         member.status, member.paused_until = Status.ACTIVE, None
+        _changed(session, member, services.clock.now())
         return _view(member), True
 
 
@@ -170,6 +183,7 @@ def resume_due(services: Services) -> int:
         due = store.members_due_resume(session, now)
         for member in due:
             member.status, member.paused_until = Status.ACTIVE, None
+            _changed(session, member, now)
             outbox.send_dm(
                 session,
                 team_id=member.team_id,
@@ -202,11 +216,14 @@ def apply_timezone(services: Services, actor: Actor, tz: object, offset: object)
     if not isinstance(tz, str) or not tz or len(tz) > 64:
         return False
     seconds = offset if isinstance(offset, int) and abs(offset) <= 14 * 3600 else 0
+    now = services.clock.now()
     with services.db.transaction() as session:
-        changed = store.update_timezone(
-            session, actor.team_id, actor.user_id, tz, seconds, services.clock.now()
-        )
-    return bool(changed)
+        member = store.get_member_for_update(session, actor.team_id, actor.user_id)
+        if member is None:
+            return False
+        member.tz, member.tz_offset_seconds, member.tz_refreshed_at = tz, seconds, now
+        _changed(session, member, now)
+    return True
 
 
 def refresh_missing_timezones(services: Services, limit: int = 50) -> int:

@@ -1,9 +1,75 @@
-"""Buttons in messages the bot sent (features register theirs here)."""
+"""Buttons in messages the bot sent."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot import pairing_commands, prompt_commands
+from bot.views import Reply
+from handlers.common import actor, services
+
+PAIR_BUTTONS = ("pair_met", "pair_not_yet", "pair_end", "checkin_not_yet", "checkin_wont")
 
 
 def register(app: App) -> None:
-    """No message buttons in the foundation; pairing and prompts add theirs."""
+    for action_id in PAIR_BUTTONS:
+        app.action(action_id)(pair_button)
+    app.action("checkin_yes")(checkin_yes)
+    for action_id in ("prompt_not_now", "prompt_skip", "prompt_less_often"):
+        app.action(action_id)(prompt_button)
+    app.action("prompt_reflect")(prompt_reflect)
+    app.action("forget_confirm")(forget_confirm)
+
+
+def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    reply = pairing_commands.checkin_button(
+        services(context),
+        actor(context),
+        str(action.get("action_id")),
+        str(action.get("value", "")),
+    )
+    respond(response_type="ephemeral", replace_original=False, **reply.as_message())
+
+
+def checkin_yes(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    svc = services(context)
+    result = pairing_commands.checkin_form(svc, actor(context), str(action.get("value", "")))
+    if isinstance(result, Reply):
+        respond(response_type="ephemeral", replace_original=False, **result.as_message())
+        return
+    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": result.to_dict()})
+
+
+def prompt_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    reply = prompt_commands.prompt_button(
+        services(context),
+        actor(context),
+        str(action.get("action_id")),
+        str(action.get("value", "")),
+    )
+    respond(response_type="ephemeral", replace_original=False, **reply.as_message())
+
+
+def prompt_reflect(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    svc = services(context)
+    result = prompt_commands.reflect_form(svc, actor(context), str(action.get("value", "")))
+    if isinstance(result, Reply):
+        respond(response_type="ephemeral", replace_original=False, **result.as_message())
+        return
+    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": result.to_dict()})
+
+
+def forget_confirm(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    ack()
+    reply = prompt_commands.forget_button(services(context), actor(context))
+    respond(response_type="ephemeral", replace_original=True, **reply.as_message())

@@ -1,9 +1,54 @@
-"""Modal submissions (features register theirs here)."""
+"""Modal submissions."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot import pairing_commands, prompt_commands
+from handlers.common import actor, services
 
 
 def register(app: App) -> None:
-    """No modals in the foundation; feedback, check-ins and admin add theirs."""
+    app.view("checkin_modal")(checkin_submitted)
+    app.view("reflect_modal")(reflection_submitted)
+
+
+def _value(view: dict[str, Any], block: str) -> str | None:
+    state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
+    if not isinstance(state, dict):
+        return None
+    selected = state.get("selected_option")
+    if isinstance(selected, dict):
+        return str(selected.get("value"))
+    value = state.get("value")
+    return value if isinstance(value, str) else None
+
+
+def checkin_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    error = pairing_commands.checkin_submitted(
+        services(context),
+        actor(context),
+        str(view.get("private_metadata", "")),
+        _value(view, "usefulness"),
+        _value(view, "note"),
+    )
+    if error:
+        ack(response_action="errors", errors={"usefulness": error})
+    else:
+        ack()
+
+
+def reflection_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    error = prompt_commands.reflection_submitted(
+        services(context),
+        actor(context),
+        str(view.get("private_metadata", "")),
+        _value(view, "reflection"),
+        f"view:{view.get('id')}:{view.get('hash')}",
+    )
+    if error:
+        ack(response_action="errors", errors={"reflection": error})
+    else:
+        ack()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,17 +88,6 @@ def count_members(session: Session, team_id: str) -> dict[tuple[str, str], int]:
     for role, status in rows:
         counts[(role, status)] = counts.get((role, status), 0) + 1
     return counts
-
-
-def update_timezone(
-    session: Session, team_id: str, user_id: str, tz: str, offset: int, now: datetime
-) -> int:
-    stmt = (
-        update(Member)
-        .where(Member.team_id == team_id, Member.user_id == user_id)
-        .values(tz=tz, tz_offset_seconds=offset, tz_refreshed_at=now)
-    )
-    return session.execute(stmt).rowcount or 0
 
 
 def roles_of(session: Session, team_id: str, user_id: str) -> set[str]:
@@ -184,3 +173,14 @@ def members_without_timezone(session: Session, limit: int) -> list[tuple[str, st
         .limit(limit)
     )
     return [(t, u) for t, u in session.execute(stmt).all()]
+
+
+def delete_member(session: Session, member: Member) -> int:
+    session.delete(member)
+    session.flush()
+    return 1
+
+
+def revoke_all_roles(session: Session, team_id: str, user_id: str) -> int:
+    stmt = delete(RoleGrant).where(RoleGrant.team_id == team_id, RoleGrant.user_id == user_id)
+    return session.execute(stmt).rowcount or 0

@@ -92,6 +92,7 @@ def mark_sent(
         .where(_owned(row_id, owner), OutboxMessage.status == "pending")
         .values(
             status="sent",
+            payload={},  # delivered: keep no copy of what was said
             sent_at=now,
             channel_id=channel_id,
             message_ts=message_ts,
@@ -158,11 +159,13 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-def delete_pending_for(session: Session, team_id: str, user_id: str) -> int:
-    """Drop unsent rows addressed to one person (used when they ask to be forgotten)."""
+def delete_all_for(session: Session, team_id: str, user_id: str) -> int:
+    """Drop every row addressed to one person, sent or not (they asked to be forgotten).
+
+    Group messages they shared with others go too: what was sent lives on in Slack.
+    """
     stmt = delete(OutboxMessage).where(
         OutboxMessage.team_id == team_id,
-        OutboxMessage.status != "sent",
         or_(
             OutboxMessage.recipients == user_id,
             OutboxMessage.recipients.like(f"{user_id},%"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ def test_fortnightly_slots_alternate_weeks():
     now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     slots = sorted({latest_slot(now + timedelta(weeks=k), "UTC", 0, "10:00", 2) for k in range(8)})
     assert len(slots) >= 4
-    assert all(b - a == timedelta(weeks=2) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a == timedelta(weeks=2) for a, b in itertools.pairwise(slots))
 
 
 def test_london_slot_stays_at_ten_across_dst():

@@ -1,0 +1,96 @@
+"""Wire reflection prompts into membership, the scheduler, summaries and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bot import journal, membership, prompt_commands, prompts, scheduler, summary_sources
+from bot.cli import EXTRA_COMMANDS
+from bot.config import Settings
+from bot.prompt_library import LibraryError, Prompt, dump_library, parse_library
+from bot.summary_sources import WeekCell
+from storage import prompts as store
+from storage.db import Database
+from storage.prompt_models import PromptEntry
+
+membership.MEMBER_CHANGED.append(prompts.on_member_changed)
+scheduler.TASKS["prompts"] = prompts.deliver_due
+
+__all__ = ["journal", "prompt_commands"]
+
+METRICS = {"sent": "prompts_sent", "answered": "prompts_answered", "skipped": "prompts_skipped"}
+
+
+def prompt_cells(
+    session: Session, programme_id: int, start: datetime, end: datetime
+) -> list[WeekCell]:
+    """Counts only: how many prompts went out, were answered, were skipped."""
+    per_week: dict[str, dict[str, int]] = {}
+    for week, status, n in store.delivery_cells(session, programme_id, start, end):
+        per_week.setdefault(week, {})[status] = n
+    cells: list[WeekCell] = []
+    for week, counts in per_week.items():
+        total = sum(counts.values())
+        cells.append(WeekCell(week, "prompts_sent", "all", total, total))
+        for status in ("answered", "skipped"):
+            n = counts.get(status, 0)
+            cells.append(WeekCell(week, METRICS[status], "all", total, n))
+    return cells
+
+
+summary_sources.register("prompts", prompt_cells)
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("file", nargs="?", type=Path, help="TOML file (export: default stdout)")
+    p.add_argument("--team", required=True, help="Slack team id")
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    db = Database(settings.database_url)
+    try:
+        if args.action == "export":
+            with db.transaction() as session:
+                text = dump_library(prompts.library(session, args.team))
+            if args.file:
+                args.file.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.file is None:
+            print("allybot: name the TOML file to import", file=sys.stderr)
+            return 2
+        try:
+            imported: list[Prompt] = parse_library(args.file.read_text(encoding="utf-8"))
+        except (LibraryError, OSError) as exc:
+            print(f"allybot: {exc}", file=sys.stderr)
+            return 2
+        with db.transaction() as session:
+            prompts.ensure_library(session, args.team)
+            for p in imported:
+                store.put_prompt(
+                    session,
+                    PromptEntry(
+                        team_id=args.team,
+                        prompt_id=p.id,
+                        theme=p.theme,
+                        audience=p.audience,
+                        text=p.text,
+                        position=p.order,
+                        content_note=p.content_note,
+                        enabled=p.enabled,
+                    ),
+                )
+        print(f"imported {len(imported)} prompts")
+        return 0
+    finally:
+        db.dispose()
+
+
+EXTRA_COMMANDS["prompts"] = ("import or export the reflection prompts (TOML)", _configure, _run)
