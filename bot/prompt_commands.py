@@ -116,10 +116,10 @@ def reflect_form(services: Services, actor: Actor, value: str) -> View | Reply:
 
 
 def reflection_submitted(
-    services: Services, actor: Actor, metadata: str, text: str | None
+    services: Services, actor: Actor, metadata: str, text: str | None, key: str
 ) -> str | None:
     try:
-        prompts.save_reflection(services, actor, metadata, text)
+        prompts.save_reflection(services, actor, metadata, text, key)
     except prompts.PromptError as exc:
         return str(exc)
     return None

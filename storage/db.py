@@ -95,7 +95,8 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring loaded objects, so
+            # values read inside stay usable after the block.
             session.close()
 
     def ping(self) -> bool:
