@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 #: Extra blocks for the lead/admin section, contributed by feature modules.
 LEAD_SECTIONS: list[Callable[[Services, Actor, set[str]], list[Block]]] = []
+#: Extra blocks for members (e.g. prompt settings), contributed by feature modules.
+MEMBER_SECTIONS: list[Callable[[Services, Actor], list[Block]]] = []
 
 
 def render(services: Services, actor: Actor) -> View:
@@ -28,7 +30,11 @@ def render(services: Services, actor: Actor) -> View:
     if roles & {"lead", "admin"}:
         for contribute in LEAD_SECTIONS:
             extra += contribute(services, actor, roles)
-    return home_view(member, roles, extra)
+    mine: list[Block] = []
+    if member is not None:
+        for section in MEMBER_SECTIONS:
+            mine += section(services, actor)
+    return home_view(member, roles, extra, mine)
 
 
 def publish(services: Services, actor: Actor) -> bool:
@@ -51,16 +57,17 @@ def on_opened(services: Services, actor: Actor, event_id: str | None) -> bool:
     return publish(services, actor)
 
 
-ACTIONS: dict[str, Callable[[Services, Actor], object]] = {
-    "home_join_ally": lambda s, a: membership.join(s, a, Role.ALLY),
-    "home_join_colleague": lambda s, a: membership.join(s, a, Role.COLLEAGUE),
-    "home_pause": lambda s, a: membership.pause(s, a, membership.DEFAULT_PAUSE_WEEKS),
-    "home_resume": lambda s, a: membership.resume(s, a),
-    "home_leave": lambda s, a: membership.leave(s, a),
+#: Home buttons: action id -> fn(services, actor, value). Features add theirs.
+ACTIONS: dict[str, Callable[[Services, Actor, str], object]] = {
+    "home_join_ally": lambda s, a, _: membership.join(s, a, Role.ALLY),
+    "home_join_colleague": lambda s, a, _: membership.join(s, a, Role.COLLEAGUE),
+    "home_pause": lambda s, a, _: membership.pause(s, a, membership.DEFAULT_PAUSE_WEEKS),
+    "home_resume": lambda s, a, _: membership.resume(s, a),
+    "home_leave": lambda s, a, _: membership.leave(s, a),
 }
 
 
-def on_action(services: Services, actor: Actor, action_id: str, key: str) -> bool:
+def on_action(services: Services, actor: Actor, action_id: str, key: str, value: str = "") -> bool:
     """A Home button: do it once (``key`` identifies the click), then refresh the Home.
 
     Unknown action ids change nothing.
@@ -73,8 +80,8 @@ def on_action(services: Services, actor: Actor, action_id: str, key: str) -> boo
         if session is None:
             return False
     try:
-        act(services, actor)
-    except MembershipError as exc:
+        act(services, actor, value)
+    except (MembershipError, ValueError) as exc:
         log.info("home action refused: %s", exc)
     publish(services, actor)
     return True

@@ -7,19 +7,60 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from slack_sdk.models.blocks import ActionsBlock, Block
 from sqlalchemy.orm import Session
 
-from bot import journal, membership, prompt_commands, prompts, scheduler, summary_sources
+from bot import home, journal, membership, prompt_commands, prompts, scheduler, summary_sources
 from bot.cli import EXTRA_COMMANDS
 from bot.config import Settings
 from bot.prompt_library import LibraryError, Prompt, dump_library, parse_library
+from bot.services import Actor, Services
 from bot.summary_sources import WeekCell
+from bot.views import button, section
 from storage import prompts as store
 from storage.db import Database
 from storage.prompt_models import PromptEntry
 
 membership.MEMBER_CHANGED.append(prompts.on_member_changed)
 scheduler.TASKS["prompts"] = prompts.deliver_due
+
+HOME_CHOICES = (
+    ("Twice a week", "twice-a-week"),
+    ("Weekly", "weekly"),
+    ("Fortnightly", "fortnightly"),
+    ("Off", "off"),
+)
+
+
+def home_section(services: Services, actor: Actor) -> list[Block]:
+    """The member's prompt rhythm on the App Home, with one-click changes."""
+    try:
+        prefs = prompts.preferences(services, actor)
+    except prompts.PromptError:
+        return []
+    return [
+        section(
+            f"*Reflection prompts*: {prefs.cadence.replace('_', ' ')}, "
+            f"{prefs.weekday.title()} at {prefs.local_time} your time. "
+            "Day and time: `/ally prompts weekly thursday 14:00`."
+        ),
+        ActionsBlock(
+            block_id="home_prompts",
+            elements=[button(label, "home_prompts", value) for label, value in HOME_CHOICES],
+        ),
+    ]
+
+
+home.MEMBER_SECTIONS.append(home_section)
+
+
+def _home_prompts(services: Services, actor: Actor, value: str) -> None:
+    """A Home rhythm button; an unknown value changes nothing."""
+    if value in dict((v, k) for k, v in HOME_CHOICES):
+        prompts.preferences(services, actor, [value])
+
+
+home.ACTIONS["home_prompts"] = _home_prompts
 
 __all__ = ["journal", "prompt_commands"]
 

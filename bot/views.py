@@ -118,7 +118,10 @@ def leave_confirm() -> ConfirmObject:
 
 
 def home_view(
-    member: MemberView | None, roles: set[str], lead_blocks: Sequence[Block] = ()
+    member: MemberView | None,
+    roles: set[str],
+    lead_blocks: Sequence[Block] = (),
+    member_blocks: Sequence[Block] = (),
 ) -> View:
     """The App Home tab: what the programme is, your membership and your tools."""
     blocks: list[Block] = [HeaderBlock(text="Allyship buddies"), section(ABOUT), DividerBlock()]
@@ -150,6 +153,7 @@ def home_view(
         blocks += [
             section(f"*Your membership*\n{status_text(member)}"),
             ActionsBlock(block_id="home_membership", elements=actions),
+            *member_blocks,
         ]
     if roles & {"lead", "admin"}:
         blocks += [DividerBlock(), HeaderBlock(text="Programme tools")]

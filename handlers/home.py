@@ -20,4 +20,10 @@ def home_button(
 ) -> None:
     ack()
     key = f"action:{context.user_id}:{action.get('action_id')}:{action.get('action_ts')}"
-    home.on_action(services(context), actor(context), str(action.get("action_id", "")), key)
+    home.on_action(
+        services(context),
+        actor(context),
+        str(action.get("action_id", "")),
+        key,
+        str(action.get("value") or ""),
+    )

@@ -162,3 +162,19 @@ def test_admin_manages_prompts_and_disabled_ones_are_never_sent(app: AllyBot, sl
     added = slack.command(ADMIN, "admin prompts add listening allies Who did you interrupt today?")
     assert "Added" in added.text
     assert "isn't valid" in slack.command(ADMIN, "admin prompts add nonsense allies Hi").text
+
+
+def test_prompt_rhythm_changes_from_the_app_home(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+):
+    slack.command("U0ALLY04", "join ally")
+    slack.block_action("U0ALLY04", "home_prompts", "fortnightly")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
+    view = json.dumps(slack_fake.calls("views.publish")[-1].args["view"])
+    assert "Reflection prompts" in view and "fortnightly" in view
+    with app.services.db.read() as s:
+        assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
+    slack.block_action("U0ALLY04", "home_prompts", "sometimes")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 10)
+    with app.services.db.read() as s:
+        assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
