@@ -10,6 +10,7 @@ preferred. Leftover allies form peer pairs (one trio if odd) or sit out.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,68 @@ def pair_cost(a: Member, b: Member, rules: Rules, history: History) -> float:
     return cost
 
 
+#: Largest ally block solved exactly at once; bigger programmes are split into
+#: random blocks (each with its share of colleague places) and solved block by block.
+BLOCK = 1500
+
+
+def cost_matrix(
+    allies: Sequence[Member], slots: Sequence[Member], rules: Rules, history: History
+) -> np.ndarray:
+    """Vectorised :func:`pair_cost` for every ally x colleague place."""
+    depts: dict[str | None, int] = {}
+    a_dept = np.array([depts.setdefault(a.department, len(depts)) for a in allies])
+    c_dept = np.array([depts.setdefault(c.department, len(depts)) for c in slots])
+    same = (a_dept[:, None] == c_dept[None, :]) & (a_dept[:, None] != depts.get(None, -1))
+    a_off = np.array([a.utc_offset_minutes for a in allies], dtype=float)
+    c_off = np.array([c.utc_offset_minutes for c in slots], dtype=float)
+    shift = np.abs(a_off[:, None] - c_off[None, :]) / 60.0
+    cost = 5.0 * same + (9.0 - np.maximum(0.0, 9.0 - shift))
+    col_of: dict[str, list[int]] = {}
+    for j, c in enumerate(slots):
+        col_of.setdefault(c.user_id, []).append(j)
+    row_of = {a.user_id: i for i, a in enumerate(allies)}
+    # Sparse special cases: only the pairs that some rule or the history names.
+    special: set[tuple[str, str]] = set()
+    for key in itertools.chain(
+        history.recent, history.ended, rules.never_pairs, rules.always_pairs
+    ):
+        if len(key) == 2:
+            x, y = tuple(key)
+            special.update({(x, y), (y, x)})
+    for a in allies:
+        special.update((a.user_id, other) for other in a.never)
+        if a.manager_id:
+            special.add((a.user_id, a.manager_id))
+    by_id = {m.user_id: m for m in itertools.chain(allies, slots)}
+    for c in set(slots):
+        special.update((a, c.user_id) for a in c.never)
+        if c.manager_id:
+            special.add((c.manager_id, c.user_id))
+    for x, y in special:
+        if x in row_of and y in col_of:
+            value = pair_cost(by_id[x], by_id[y], rules, history)
+            for j in col_of[y]:
+                cost[row_of[x], j] = value
+    return cost
+
+
+def _assign(
+    allies: list[Member], slots: list[Member], rules: Rules, history: History, rng: random.Random
+) -> list[tuple[Member, Member, float]]:
+    cost = cost_matrix(allies, slots, rules, history)
+    cost += (
+        np.array([[rng.random() * 0.01 for _ in slots] for _ in allies])
+        if len(allies) * len(slots) <= 250_000
+        else np.random.default_rng(rng.randrange(2**32)).random(cost.shape) * 0.01
+    )
+    for i, a in enumerate(allies):
+        if a.user_id in history.sat_out_last_round:
+            cost[i] -= 200.0  # last round's sit-outs are first in line
+    rows, cols = linear_sum_assignment(cost)
+    return [(allies[i], slots[j], float(cost[i, j])) for i, j in zip(rows, cols, strict=True)]
+
+
 def plan_round(members: Sequence[Member], rules: Rules, history: History, seed: int) -> RoundPlan:
     rng = random.Random(seed)
     ordered = sorted(members, key=lambda m: m.user_id)
@@ -130,25 +193,25 @@ def plan_round(members: Sequence[Member], rules: Rules, history: History, seed: 
     total = 0.0
     matched: set[str] = set()
     if allies and slots:
-        jitter = np.array([[rng.random() * 0.01 for _ in slots] for _ in allies])
-        cost = np.array([[pair_cost(a, c, rules, history) for c in slots] for a in allies]) + jitter
-        # Last round's sit-outs are first in line.
-        for i, a in enumerate(allies):
-            if a.user_id in history.sat_out_last_round:
-                cost[i] -= 200.0
-        rows, cols = linear_sum_assignment(cost)
-        for i, j in zip(rows, cols, strict=True):
-            a, c = allies[i], slots[j]
-            if cost[i, j] >= FORBIDDEN / 2:
+        blocks = max(1, -(-len(allies) // BLOCK))
+        ally_order, slot_order = list(allies), list(slots)
+        if blocks > 1:
+            rng.shuffle(ally_order)
+            rng.shuffle(slot_order)
+        for b in range(blocks):
+            a_part = ally_order[b::blocks]
+            s_part = slot_order[b::blocks]
+            if not a_part or not s_part:
                 continue
-            if any(set(g.members) == {a.user_id, c.user_id} for g in groups):
-                continue
-            groups.append(Group((a.user_id, c.user_id), "buddy"))
-            matched.add(a.user_id)
-            total += float(cost[i, j])
-            ago = history.recent.get(frozenset((a.user_id, c.user_id)))
-            if ago is not None and ago <= rules.repeat_window:
-                repeats.append(Repeat(frozenset((a.user_id, c.user_id)), ago))
+            for a, c, value in _assign(a_part, s_part, rules, history, rng):
+                if value >= FORBIDDEN / 2:
+                    continue
+                groups.append(Group((a.user_id, c.user_id), "buddy"))
+                matched.add(a.user_id)
+                total += value
+                ago = history.recent.get(frozenset((a.user_id, c.user_id)))
+                if ago is not None and ago <= rules.repeat_window:
+                    repeats.append(Repeat(frozenset((a.user_id, c.user_id)), ago))
     leftover = [a for a in allies if a.user_id not in matched]
     if rules.peer_pairs and len(leftover) >= 2:
         rng.shuffle(leftover)
