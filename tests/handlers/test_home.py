@@ -93,3 +93,25 @@ def test_admins_see_programme_tools(slack: SlackSender, slack_fake: SlackFake):
     slack.event(home_opened(ADMIN))
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, timeout=10)
     assert "Programme tools" in last_home(slack_fake, ADMIN)
+
+
+def test_user_change_refreshes_a_members_time_zone(app: AllyBot, slack: SlackSender):
+    slack.command("U0ALLY11", "join ally")
+    event = {
+        "type": "user_change",
+        "user": {"id": "U0ALLY11", "tz": "Asia/Tokyo", "tz_offset": 32400},
+    }
+    assert slack.event(event).status == 200
+    for _ in range(100):
+        with app.services.db.read() as s:
+            member = s.scalar(select(Member).where(Member.user_id == "U0ALLY11"))
+            if member.tz == "Asia/Tokyo":
+                break
+        import time
+
+        time.sleep(0.05)
+    assert (member.tz, member.tz_offset_seconds) == ("Asia/Tokyo", 32400)
+    # Someone who never joined is not stored at all.
+    slack.event({"type": "user_change", "user": {"id": "U0ALLY12", "tz": "Asia/Tokyo"}})
+    with app.services.db.read() as s:
+        assert s.scalar(select(Member).where(Member.user_id == "U0ALLY12")) is None

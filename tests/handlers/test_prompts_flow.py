@@ -178,3 +178,28 @@ def test_prompt_rhythm_changes_from_the_app_home(
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 10)
     with app.services.db.read() as s:
         assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
+
+
+def test_journal_text_never_reaches_logs_or_other_people(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog
+):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    slack.command("U0ALLY05", "join ally")
+    slack.command(ADMIN, "admin add-lead <@U0COLL09>")
+    slack.command("U0ALLY05", "reflect")
+    with app.services.db.read() as s:
+        delivery_id = s.scalar(select(PromptDelivery.id))
+    from bot.prompts import save_reflection
+    from bot.services import Actor
+
+    secret = "ZEBRA-secret-reflection-text"
+    save_reflection(app.services, Actor(slack.team_id, "U0ALLY05"), str(delivery_id), secret, "k")
+    assert secret in slack.command("U0ALLY05", "journal").text
+    for user in (ADMIN, "U0COLL09"):
+        assert secret not in slack.command(user, "journal").text
+        assert secret not in slack.command(user, "admin list").text
+    app.dispatcher.drain()
+    assert secret not in slack_fake.payloads_text()
+    assert secret not in caplog.text
