@@ -6,7 +6,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import checkins, pairing_cli, privacy, programmes, rounds, scheduler, summary_sources
+from bot import (
+    checkins,
+    pairing_cli,
+    privacy,
+    programme_ui,
+    programmes,
+    rounds,
+    scheduler,
+    summary_sources,
+)
 from bot import pairing_commands as pairing_commands
 from bot.anonymity import iso_week
 from bot.summary_sources import WeekCell
@@ -16,7 +25,7 @@ scheduler.TASKS["pairing-rounds"] = rounds.due_rounds
 scheduler.TASKS["checkin-nudges"] = checkins.due_nudges
 privacy.register("pairing", store.forget_user)
 
-__all__ = ["pairing_cli", "pairing_commands", "programmes"]
+__all__ = ["pairing_cli", "pairing_commands", "programme_ui", "programmes"]
 
 
 def _weeks_between(start: datetime, end: datetime) -> list[str]:

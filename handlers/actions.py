@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import pairing_commands, prompt_commands
+from bot import authz, pairing_commands, programme_ui, prompt_commands
+from bot.admin import AdminInputError
 from bot.views import Reply
 from handlers.common import actor, services
 
@@ -21,6 +22,7 @@ def register(app: App) -> None:
         app.action(action_id)(prompt_button)
     app.action("prompt_reflect")(prompt_reflect)
     app.action("forget_confirm")(forget_confirm)
+    app.action("programme_configure")(programme_configure)
 
 
 def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -73,3 +75,15 @@ def forget_confirm(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     reply = prompt_commands.forget_button(services(context), actor(context))
     respond(response_type="ephemeral", replace_original=True, **reply.as_message())
+
+
+def programme_configure(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    ack()
+    svc = services(context)
+    try:
+        view = programme_ui.config_form(svc, actor(context), str(action.get("value") or "default"))
+    except (authz.Denied, AdminInputError):
+        return
+    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": view.to_dict()})

@@ -6,13 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import pairing_commands, prompt_commands
+from bot import pairing_commands, programme_ui, prompt_commands
 from handlers.common import actor, services
 
 
 def register(app: App) -> None:
     app.view("checkin_modal")(checkin_submitted)
     app.view("reflect_modal")(reflection_submitted)
+    app.view("programme_modal")(programme_submitted)
 
 
 def _value(view: dict[str, Any], block: str) -> str | None:
@@ -50,5 +51,16 @@ def reflection_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -
     )
     if error:
         ack(response_action="errors", errors={"reflection": error})
+    else:
+        ack()
+
+
+def programme_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    values = {key: _value(view, key) for key, _label in programme_ui.FIELDS}
+    error = programme_ui.save(
+        services(context), actor(context), str(view.get("private_metadata", "")), values
+    )
+    if error:
+        ack(response_action="errors", errors={"cadence": error[:150]})
     else:
         ack()

@@ -91,6 +91,11 @@ class SlackSender:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", **kw)
 
+    def post_interaction_ok(self, payload: dict[str, Any]) -> bool:
+        """Post an interaction; True when Slack would see a plain 200 acknowledgement."""
+        reply = self.interaction(payload)
+        return reply.status == 200 and not reply.body
+
     def block_action(
         self,
         user_id: str,
