@@ -7,10 +7,22 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot import home, journal, membership, prompt_commands, prompts, scheduler, summary_sources
+from bot import (
+    admin,
+    authz,
+    home,
+    journal,
+    membership,
+    prompt_commands,
+    prompts,
+    scheduler,
+    summary_sources,
+)
+from bot.authz import Permission
 from bot.cli import EXTRA_COMMANDS
 from bot.config import Settings
 from bot.prompt_library import LibraryError, Prompt, dump_library, parse_library
@@ -135,3 +147,73 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 EXTRA_COMMANDS["prompts"] = ("import or export the reflection prompts (TOML)", _configure, _run)
+
+
+PROMPT_FORM_FIELDS = (
+    ("action", "Action: add, edit, enable, disable or move", False),
+    ("prompt_id", "Prompt id (for edit, enable, disable, move)", True),
+    ("theme", "Theme (for add)", True),
+    ("audience", "Audience: allies, colleagues or everyone (for add)", True),
+    ("text", "Text (add, edit) or new position (move)", True),
+)
+
+
+def admin_prompt_section(services: Services, actor: Actor, roles: set[str]) -> list[Block]:
+    if "admin" not in roles:
+        return []
+    return [
+        section(
+            "*Reflection prompts*\nAdd, edit, disable or reorder prompts. "
+            "`/ally admin prompts list` shows the ids."
+        ),
+        ActionsBlock(
+            block_id="prompt_tools", elements=[button("Manage prompts", "prompts_manage")]
+        ),
+    ]
+
+
+def prompt_form(services: Services, actor: Actor) -> View:
+    """The admin's prompt form (admins only; raises :class:`authz.Denied`)."""
+    authz.check(services, actor, Permission.ADMIN, "admin.prompts.form")
+    return View(
+        type="modal",
+        callback_id="prompts_modal",
+        title="Reflection prompts",
+        submit="Apply",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=key,
+                label=label,
+                optional=optional,
+                element=PlainTextInputElement(action_id="value", max_length=300),
+            )
+            for key, label, optional in PROMPT_FORM_FIELDS
+        ],
+    )
+
+
+def save_prompt_form(services: Services, actor: Actor, values: dict[str, str | None]) -> str:
+    """Run the form as ``/ally admin prompts ...`` (re-checked, audited); '' or an error."""
+    action = (values.get("action") or "").strip().lower()
+    pid, text = (values.get("prompt_id") or "").strip(), (values.get("text") or "").strip()
+    theme, audience = (values.get("theme") or "").strip(), (values.get("audience") or "").strip()
+    args = {
+        "add": ["add", theme, audience, *text.split()],
+        "edit": ["edit", pid, *text.split()],
+        "enable": ["enable", pid],
+        "disable": ["disable", pid],
+        "move": ["move", pid, text],
+    }.get(action)
+    if args is None:
+        return "Choose add, edit, enable, disable or move."
+    try:
+        admin.perform(services, actor, "prompts", args)
+    except authz.Denied:
+        return "Only programme admins can change prompts."
+    except admin.AdminInputError as exc:
+        return str(exc).replace("`", "")
+    return ""
+
+
+home.LEAD_SECTIONS.append(admin_prompt_section)

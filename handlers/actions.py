@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import authz, pairing_commands, programme_ui, prompt_commands
+from bot import authz, pairing_commands, programme_ui, prompt_commands, prompt_feature
 from bot.admin import AdminInputError
 from bot.views import Reply
 from handlers.common import actor, services
@@ -23,6 +23,7 @@ def register(app: App) -> None:
     app.action("prompt_reflect")(prompt_reflect)
     app.action("forget_confirm")(forget_confirm)
     app.action("programme_configure")(programme_configure)
+    app.action("prompts_manage")(prompts_manage)
 
 
 def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -85,5 +86,15 @@ def programme_configure(
     try:
         view = programme_ui.config_form(svc, actor(context), str(action.get("value") or "default"))
     except (authz.Denied, AdminInputError):
+        return
+    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": view.to_dict()})
+
+
+def prompts_manage(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    svc = services(context)
+    try:
+        view = prompt_feature.prompt_form(svc, actor(context))
+    except authz.Denied:
         return
     svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": view.to_dict()})

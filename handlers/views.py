@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import pairing_commands, programme_ui, prompt_commands
+from bot import pairing_commands, programme_ui, prompt_commands, prompt_feature
 from handlers.common import actor, services
 
 
@@ -14,6 +14,7 @@ def register(app: App) -> None:
     app.view("checkin_modal")(checkin_submitted)
     app.view("reflect_modal")(reflection_submitted)
     app.view("programme_modal")(programme_submitted)
+    app.view("prompts_modal")(prompts_submitted)
 
 
 def _value(view: dict[str, Any], block: str) -> str | None:
@@ -62,5 +63,14 @@ def programme_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) ->
     )
     if error:
         ack(response_action="errors", errors={"cadence": error[:150]})
+    else:
+        ack()
+
+
+def prompts_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    values = {key: _value(view, key) for key, _label, _opt in prompt_feature.PROMPT_FORM_FIELDS}
+    error = prompt_feature.save_prompt_form(services(context), actor(context), values)
+    if error:
+        ack(response_action="errors", errors={"action": error[:150]})
     else:
         ack()
