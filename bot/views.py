@@ -36,6 +36,8 @@ class Reply:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    #: A modal to open as well (slash commands carry a trigger id to open it with).
+    modal: View | None = None
 
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"text": self.text}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, events, home, shortcuts, views
 
 
 def register_all(app: App) -> None:
     """Register every listener, surface by surface."""
-    for module in (commands, actions, views, events, home):
+    for module in (commands, actions, views, events, home, shortcuts):
         module.register(app)

@@ -17,7 +17,10 @@ def register(app: App) -> None:
 def ally(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """Answer privately, in the same HTTP response (well inside Slack's 3 seconds)."""
     text = command.get("text")
-    reply = commands.handle(
-        services(context), actor(context), text if isinstance(text, str) else ""
-    )
+    svc = services(context)
+    reply = commands.handle(svc, actor(context), text if isinstance(text, str) else "")
     ack(response_type="ephemeral", **reply.as_message())
+    if reply.modal is not None and command.get("trigger_id"):
+        svc.gateway.call(
+            "views.open", {"trigger_id": command["trigger_id"], "view": reply.modal.to_dict()}
+        )

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import pairing_commands, programme_ui, prompt_commands, prompt_feature
+from bot import feedback_feature, pairing_commands, programme_ui, prompt_commands, prompt_feature
 from handlers.common import actor, services
 
 
@@ -15,6 +15,7 @@ def register(app: App) -> None:
     app.view("reflect_modal")(reflection_submitted)
     app.view("programme_modal")(programme_submitted)
     app.view("prompts_modal")(prompts_submitted)
+    app.view("feedback_modal")(feedback_submitted)
 
 
 def _value(view: dict[str, Any], block: str) -> str | None:
@@ -74,3 +75,14 @@ def prompts_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> N
         ack(response_action="errors", errors={"action": error[:150]})
     else:
         ack()
+
+
+def feedback_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    values = {key: _value(view, key) for key in ("category", "rating", "text")}
+    result = feedback_feature.submitted(
+        services(context), actor(context), values, f"view:{view.get('id')}:{view.get('hash')}"
+    )
+    if isinstance(result, str):
+        ack(response_action="errors", errors={"text": result[:150]})
+    else:
+        ack(response_action="update", view=result.to_dict())

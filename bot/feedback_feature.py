@@ -1,0 +1,45 @@
+"""Wire anonymous feedback into ``/ally``, the App Home and the handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.views import View
+
+from bot import feedback, home
+from bot.commands import command
+from bot.services import Actor, Services
+from bot.views import Reply, button, section, text_reply
+
+
+@command(
+    "feedback", "/ally feedback", "tell the programme, anonymously, what works and what doesn't"
+)
+def _feedback(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    reply = text_reply("Opening the anonymous feedback form. Your name is never stored.")
+    reply.modal = feedback.form()
+    return reply
+
+
+def member_section(services: Services, actor: Actor) -> list[Block]:
+    return [
+        section("*Anonymous feedback*: what works, what feels performative, concerns, ideas."),
+        ActionsBlock(
+            block_id="feedback_tools",
+            elements=[button("Share anonymous feedback", "feedback_open")],
+        ),
+    ]
+
+
+def submitted(
+    services: Services, actor: Actor, values: Mapping[str, str | None], key: str
+) -> View | str:
+    """The form's submission: the confirmation view, or an error for the form."""
+    try:
+        return feedback.confirmation(feedback.submit(services, actor, values, key))
+    except feedback.FeedbackError as exc:
+        return str(exc)
+
+
+home.MEMBER_SECTIONS.append(member_section)
