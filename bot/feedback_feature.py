@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot import feedback, home
+from bot import authz, feedback, home, summaries
+from bot.admin import AdminInputError
 from bot.commands import command
 from bot.services import Actor, Services
 from bot.views import Reply, button, section, text_reply
@@ -43,3 +44,16 @@ def submitted(
 
 
 home.MEMBER_SECTIONS.append(member_section)
+
+
+@command("summary", "/ally summary [programme] [weeks]", "programme figures (leads and admins)")
+def _summary(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    try:
+        return text_reply(summaries.summary(services, actor, list(args)))
+    except authz.Denied:
+        return text_reply(
+            "Sorry, only programme leads and admins can see summaries. Nothing was shown; "
+            "the request was logged."
+        )
+    except AdminInputError as exc:
+        return text_reply(str(exc))
