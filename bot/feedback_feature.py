@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot import authz, digest, feedback, home, scheduler, summaries
+from bot import authz, digest, export, feedback, home, scheduler, summaries
 from bot.admin import AdminInputError
 from bot.commands import command
 from bot.services import Actor, Services
@@ -60,3 +60,4 @@ def _summary(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 scheduler.TASKS["lead-digest"] = digest.send_due
+__all__ = ["export"]

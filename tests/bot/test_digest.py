@@ -30,3 +30,44 @@ def test_digest_goes_to_each_lead_once_a_week_with_a_chart(
     assert chart.content.startswith(b"\x89PNG") and chart.filename.endswith(".png")
     clock.advance(timedelta(weeks=1))
     assert app.scheduler.tick()["lead-digest"] == 1
+
+
+def test_export_writes_only_aggregates(app: AllyBot, slack: SlackSender, settings, tmp_path):
+    import subprocess
+    import sys
+
+    slack.command("U0COLL01", "join colleague")
+    out = tmp_path / "figures.csv"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": settings.database_url}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "export",
+            "--programme",
+            "default",
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+            "--team",
+            slack.team_id,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert text.startswith("week,metric,value") and "met rate" in text
+    assert "U0COLL01" not in text
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "export", "--programme", "nope", "--team", slack.team_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
