@@ -45,10 +45,12 @@ def weekly_series(cells: list[WeekCell], weeks: list[str], t: int) -> dict[str, 
 
 
 def recipients(services: Services, team_id: str, programme_id: int) -> list[str]:
+    """The programme's leads, or else the workspace's leads and admins."""
     with services.db.read() as session:
         leads = pairing_store.programme_leads(session, programme_id)
         if not leads:
-            leads = sorted({g.user_id for g in members_store.list_grants(session, team_id)})
+            granted = {g.user_id for g in members_store.list_grants(session, team_id)}
+            leads = sorted(granted | set(services.settings.admins))
     return leads
 
 

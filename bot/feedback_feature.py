@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot import authz, digest, export, feedback, home, scheduler, summaries
+from bot import authz, concerns, digest, export, feedback, home, scheduler, summaries
 from bot.admin import AdminInputError
 from bot.commands import command
 from bot.services import Actor, Services
@@ -61,3 +61,29 @@ def _summary(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 scheduler.TASKS["lead-digest"] = digest.send_due
 __all__ = ["export"]
+
+
+@command(
+    "uncomfortable",
+    "/ally uncomfortable [what happened]",
+    "tell the leads, anonymously, that a check-in made you uncomfortable",
+)
+def _uncomfortable(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if not args:
+        reply = text_reply("Opening a short form. " + concerns.NOT_HR)
+        reply.modal = concerns.form()
+        return reply
+    n = concerns.flag(services, actor, " ".join(args), share_name=False)
+    return text_reply(
+        f"Sent anonymously to {n} programme lead(s), never to anyone's manager. " + concerns.NOT_HR
+    )
+
+
+def concern_submitted(services: Services, actor: Actor, text: str | None, share: bool) -> View:
+    n = concerns.flag(services, actor, text or "", share)
+    return View(
+        type="modal",
+        title="Sent",
+        close="Close",
+        blocks=[section(f"Sent to {n} programme lead(s). {concerns.NOT_HR}")],
+    )

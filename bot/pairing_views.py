@@ -109,6 +109,7 @@ def nudge_blocks(pair_id: int, others: Sequence[str]) -> list[Block]:
                 button("Not yet", "checkin_not_yet", value),
                 button("We won't meet this round", "checkin_wont", value),
                 button("Share anonymous feedback", "feedback_open", value),
+                button("This made me uncomfortable", "checkin_uncomfortable", value),
             ],
         ),
         ContextBlock(

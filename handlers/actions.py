@@ -6,7 +6,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot import authz, feedback, pairing_commands, programme_ui, prompt_commands, prompt_feature
+from bot import (
+    authz,
+    concerns,
+    feedback,
+    pairing_commands,
+    programme_ui,
+    prompt_commands,
+    prompt_feature,
+)
 from bot.admin import AdminInputError
 from bot.views import Reply
 from handlers.common import actor, services
@@ -25,6 +33,7 @@ def register(app: App) -> None:
     app.action("programme_configure")(programme_configure)
     app.action("prompts_manage")(prompts_manage)
     app.action("feedback_open")(feedback_open)
+    app.action("checkin_uncomfortable")(uncomfortable_open)
 
 
 def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -105,4 +114,11 @@ def feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     services(context).gateway.call(
         "views.open", {"trigger_id": body.get("trigger_id"), "view": feedback.form().to_dict()}
+    )
+
+
+def uncomfortable_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services(context).gateway.call(
+        "views.open", {"trigger_id": body.get("trigger_id"), "view": concerns.form().to_dict()}
     )

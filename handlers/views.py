@@ -16,6 +16,7 @@ def register(app: App) -> None:
     app.view("programme_modal")(programme_submitted)
     app.view("prompts_modal")(prompts_submitted)
     app.view("feedback_modal")(feedback_submitted)
+    app.view("uncomfortable_modal")(uncomfortable_submitted)
 
 
 def _value(view: dict[str, Any], block: str) -> str | None:
@@ -86,3 +87,12 @@ def feedback_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> 
         ack(response_action="errors", errors={"text": result[:150]})
     else:
         ack(response_action="update", view=result.to_dict())
+
+
+def uncomfortable_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    share = view.get("state", {}).get("values", {}).get("share", {}).get("value", {})
+    chosen = share.get("selected_options") if isinstance(share, dict) else None
+    result = feedback_feature.concern_submitted(
+        services(context), actor(context), _value(view, "text"), bool(chosen)
+    )
+    ack(response_action="update", view=result.to_dict())
