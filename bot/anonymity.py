@@ -215,9 +215,11 @@ def _suppressed_keys(counts: Mapping[str, int], threshold: int) -> set[str]:
     hidden = {key for key, value in counts.items() if value < threshold}
 
     def pinned() -> bool:
-        # With the grand total known, the hidden cells' sum is known too. One hidden cell is
-        # then fully determined, and so are several whose sum is zero.
-        return len(hidden) == 1 or sum(counts[key] for key in hidden) == 0
+        # With the grand total known, the hidden cells' sum is known too, so a single
+        # hidden cell would be fully determined. Empty cells name nobody: knowing that a
+        # category got no responses at all is no one's answer, so they pin nothing.
+        nonempty = [key for key in hidden if counts[key] > 0]
+        return len(nonempty) == 1 and len(hidden) == 1
 
     while hidden and len(hidden) < len(counts) and pinned():
         # Smallest released sibling first (it costs the reader least); ties by key so the

@@ -158,9 +158,10 @@ def create_app(
         context["services"] = services
         return next()
 
-    # Bolt logs whole request bodies at DEBUG; anonymous feedback must never reach a
-    # log, so its logger stays at INFO whatever LOG_LEVEL says.
-    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, logging.getLogger().level))
+    # Bolt and slack_sdk log whole request bodies at DEBUG; anonymous feedback (and who
+    # sent it) must never reach a log, so their loggers stay at INFO whatever LOG_LEVEL.
+    for name in ("slack_bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
     register_all(bolt)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
     scheduler = Scheduler(services, dispatcher, settings.tick_seconds, owner=instance)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.models.blocks import (
     InputBlock,
@@ -109,6 +110,8 @@ class Stored:
     rating: int | None
     text: str
     week: str
+    #: The one-time token for the author's confirmation DM (its hash is stored).
+    token: str = field(repr=False, default="")
 
 
 def submit(
@@ -137,6 +140,7 @@ def submit(
             )
         members_store.ensure_workspace(session, actor.team_id, now)
         programme_id = members_store.default_programme_id(session, actor.team_id)
+        token = secrets.token_urlsafe(24)
         store.add(
             session,
             Feedback(
@@ -146,9 +150,10 @@ def submit(
                 category=category,
                 rating=rating,
                 body=body,
+                reply_token_hash=hashlib.sha256(token.encode()).hexdigest(),
             ),
         )
-    return Stored(category, rating, body, week)
+    return Stored(category, rating, body, week, token)
 
 
 def confirmation(stored: Stored | None) -> View:

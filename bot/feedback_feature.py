@@ -7,7 +7,17 @@ from collections.abc import Mapping, Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot import authz, concerns, digest, export, feedback, home, scheduler, summaries
+from bot import (
+    authz,
+    concerns,
+    digest,
+    export,
+    feedback,
+    feedback_replies,
+    home,
+    scheduler,
+    summaries,
+)
 from bot.admin import AdminInputError
 from bot.commands import command
 from bot.services import Actor, Services
@@ -38,9 +48,12 @@ def submitted(
 ) -> View | str:
     """The form's submission: the confirmation view, or an error for the form."""
     try:
-        return feedback.confirmation(feedback.submit(services, actor, values, key))
+        stored = feedback.submit(services, actor, values, key)
     except feedback.FeedbackError as exc:
         return str(exc)
+    if stored is not None:
+        feedback_replies.send_confirmation(services, actor, stored.token)
+    return feedback.confirmation(stored)
 
 
 home.MEMBER_SECTIONS.append(member_section)
@@ -87,3 +100,15 @@ def concern_submitted(services: Services, actor: Actor, text: str | None, share:
         close="Close",
         blocks=[section(f"Sent to {n} programme lead(s). {concerns.NOT_HR}")],
     )
+
+
+@command("reply", "/ally reply REF text", "reply to a feedback item (leads and admins)")
+def _reply(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if len(args) < 2:
+        return text_reply("Usage: `/ally reply REF your reply` (REF is shown next to the text).")
+    try:
+        return text_reply(feedback_replies.lead_reply(services, actor, args[0], " ".join(args[1:])))
+    except authz.Denied:
+        return text_reply("Sorry, only programme leads and admins can reply to feedback.")
+    except feedback_replies.ReplyError as exc:
+        return text_reply(str(exc))

@@ -94,9 +94,12 @@ def figures(services: Services, programme_id: int, weeks: list[str], threshold: 
         for category in CATEGORIES:
             for week in weeks:
                 if counts[week].get(category):
-                    per_week[week][category] = feedback_store.texts(
-                        session, programme_id, [week], category
-                    )
+                    per_week[week][category] = [
+                        f"[ref {item_id[:8]}] {body}"
+                        for item_id, body in feedback_store.texts_with_ids(
+                            session, programme_id, [week], category
+                        )
+                    ]
     feedback_cells = {
         week: {c: CellData(count=len(t), texts=tuple(t)) for c, t in per_week[week].items()}
         for week in weeks

@@ -10,6 +10,7 @@ from bot import (
     authz,
     concerns,
     feedback,
+    feedback_replies,
     pairing_commands,
     programme_ui,
     prompt_commands,
@@ -34,6 +35,8 @@ def register(app: App) -> None:
     app.action("prompts_manage")(prompts_manage)
     app.action("feedback_open")(feedback_open)
     app.action("checkin_uncomfortable")(uncomfortable_open)
+    app.action("feedback_replies")(feedback_thread)
+    app.action("feedback_answer")(feedback_answer)
 
 
 def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -121,4 +124,22 @@ def uncomfortable_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
     ack()
     services(context).gateway.call(
         "views.open", {"trigger_id": body.get("trigger_id"), "view": concerns.form().to_dict()}
+    )
+
+
+def feedback_thread(
+    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    reply = feedback_replies.thread_for_token(services(context), str(action.get("value") or ""))
+    respond(response_type="ephemeral", replace_original=False, **reply.as_message())
+
+
+def feedback_answer(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    ack()
+    view = feedback_replies.answer_form(str(action.get("value") or ""))
+    services(context).gateway.call(
+        "views.open", {"trigger_id": body.get("trigger_id"), "view": view.to_dict()}
     )

@@ -6,7 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import feedback_feature, pairing_commands, programme_ui, prompt_commands, prompt_feature
+from bot import (
+    feedback_feature,
+    feedback_replies,
+    pairing_commands,
+    programme_ui,
+    prompt_commands,
+    prompt_feature,
+)
 from handlers.common import actor, services
 
 
@@ -17,6 +24,7 @@ def register(app: App) -> None:
     app.view("prompts_modal")(prompts_submitted)
     app.view("feedback_modal")(feedback_submitted)
     app.view("uncomfortable_modal")(uncomfortable_submitted)
+    app.view("feedback_answer_modal")(answer_submitted)
 
 
 def _value(view: dict[str, Any], block: str) -> str | None:
@@ -96,3 +104,13 @@ def uncomfortable_submitted(ack: Ack, view: dict[str, Any], context: BoltContext
         services(context), actor(context), _value(view, "text"), bool(chosen)
     )
     ack(response_action="update", view=result.to_dict())
+
+
+def answer_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    error = feedback_replies.author_answer(
+        services(context), str(view.get("private_metadata", "")), _value(view, "text")
+    )
+    if error:
+        ack(response_action="errors", errors={"text": error})
+    else:
+        ack()

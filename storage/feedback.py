@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.feedback_models import Feedback, FeedbackQuota
+from storage.feedback_models import Feedback, FeedbackQuota, FeedbackReply
 
 
 def use_quota(session: Session, key: str, week: str, limit: int) -> bool:
@@ -52,3 +52,45 @@ def texts(session: Session, programme_id: int, weeks: list[str], category: str) 
 def prune_quota(session: Session, keep_weeks: list[str]) -> int:
     stmt = delete(FeedbackQuota).where(FeedbackQuota.week.not_in(keep_weeks))
     return session.execute(stmt).rowcount or 0
+
+
+def by_ref(session: Session, programme_ids: list[int], ref: str) -> Feedback | None:
+    """A feedback item by the short reference leads see (a prefix of its random id)."""
+    stmt = select(Feedback).where(
+        Feedback.programme_id.in_(programme_ids), Feedback.id.like(f"{ref}%")
+    )
+    rows = session.scalars(stmt.limit(2)).all()
+    return rows[0] if len(rows) == 1 else None
+
+
+def by_token_hash(session: Session, token_hash: str) -> Feedback | None:
+    return session.scalar(select(Feedback).where(Feedback.reply_token_hash == token_hash))
+
+
+def replies(session: Session, feedback_id: str) -> list[FeedbackReply]:
+    stmt = (
+        select(FeedbackReply)
+        .where(FeedbackReply.feedback_id == feedback_id)
+        .order_by(FeedbackReply.position)
+    )
+    return list(session.scalars(stmt).all())
+
+
+def add_reply(session: Session, row: FeedbackReply) -> None:
+    session.add(row)
+    session.flush()
+
+
+def texts_with_ids(
+    session: Session, programme_id: int, weeks: list[str], category: str
+) -> list[tuple[str, str]]:
+    stmt = (
+        select(Feedback.id, Feedback.body)
+        .where(
+            Feedback.programme_id == programme_id,
+            Feedback.week.in_(weeks),
+            Feedback.category == category,
+        )
+        .order_by(Feedback.id)
+    )
+    return [(i, b) for i, b in session.execute(stmt).all()]

@@ -22,6 +22,21 @@ class Feedback(Base):
     category: Mapped[str] = mapped_column(String(16))
     rating: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
+    #: SHA-256 of the one-time token only the author's confirmation DM holds.
+    reply_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class FeedbackReply(Base):
+    """A lead's reply to a feedback item, or the author's anonymous answer."""
+
+    __tablename__ = "feedback_reply"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random UUID
+    feedback_id: Mapped[str] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    from_lead: Mapped[bool] = mapped_column(default=True)
+    week: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)  # order within the conversation
+    body: Mapped[str] = mapped_column(Text)
 
 
 class FeedbackQuota(Base):

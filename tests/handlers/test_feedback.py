@@ -104,7 +104,15 @@ def test_stored_without_identity_and_scrubbed(
 
 def test_feedback_table_cannot_identify_an_author(app: AllyBot):
     columns = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback")}
-    assert columns == {"id", "programme_id", "week", "category", "rating", "body"}
+    assert columns == {
+        "id",
+        "programme_id",
+        "week",
+        "category",
+        "rating",
+        "body",
+        "reply_token_hash",
+    }
     assert not any(
         word in c for c in columns for word in ("user", "slack", "email", "created", "ts")
     )
