@@ -21,7 +21,7 @@ from bot import (
 from bot.admin import AdminInputError
 from bot.commands import command
 from bot.services import Actor, Services
-from bot.views import Reply, button, section, text_reply
+from bot.views import Reply, button, section, sections, text_reply
 
 
 @command(
@@ -112,3 +112,15 @@ def _reply(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
         return text_reply("Sorry, only programme leads and admins can reply to feedback.")
     except feedback_replies.ReplyError as exc:
         return text_reply(str(exc))
+
+
+def lead_summary_section(services: Services, actor: Actor, roles: set[str]) -> list[Block]:
+    """Leads and admins see the default programme's last four weeks on their Home."""
+    try:
+        text = summaries.summary(services, actor, ["4"])
+    except authz.Denied:
+        return []
+    return sections(text)[:20]
+
+
+home.LEAD_SECTIONS.insert(0, lead_summary_section)

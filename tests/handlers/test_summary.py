@@ -53,3 +53,16 @@ def test_four_items_stay_hidden_five_are_shown_shuffled_and_undated(
     assert "An idea: 5" in body
     assert "2026-03-0" not in body.split("compared")[1]  # no dates next to texts
     assert "<!channel>" not in reply.body
+
+
+def test_leads_see_the_summary_on_their_home(slack: SlackSender, slack_fake):
+    import json
+
+    slack.command(ADMIN, "admin add-lead <@U0COLL21>")
+    slack.event({"type": "app_home_opened", "user": "U0COLL21", "tab": "home"})
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
+    view = json.dumps(slack_fake.calls("views.publish")[0].args["view"])
+    assert "last 4 complete weeks" in view
+    slack.event({"type": "app_home_opened", "user": "U0ALLY01", "tab": "home"})
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 10)
+    assert "complete weeks" not in json.dumps(slack_fake.calls("views.publish")[1].args["view"])
