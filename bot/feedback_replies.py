@@ -14,6 +14,7 @@ import uuid
 
 from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
 
 from bot import authz
 from bot.anonymity import iso_week
@@ -67,19 +68,23 @@ def lead_reply(services: Services, actor: Actor, ref: str, text: str) -> str:
         item = store.by_ref(session, programme_ids, ref)
         if item is None:
             raise ReplyError("I can't find feedback with that reference.")
-        thread = store.replies(session, item.id)
-        store.add_reply(
-            session,
-            FeedbackReply(
-                id=str(uuid.uuid4()),
-                feedback_id=item.id,
-                from_lead=True,
-                week=iso_week(services.clock.now()),
-                position=len(thread) + 1,
-                body=body,
-            ),
-        )
+        _append(session, item.id, from_lead=True, body=body, week=iso_week(services.clock.now()))
     return "Reply saved. The author sees it when they open their feedback."
+
+
+def _append(session: Session, feedback_id: str, *, from_lead: bool, body: str, week: str) -> None:
+    thread = store.replies(session, feedback_id)
+    store.add_reply(
+        session,
+        FeedbackReply(
+            id=str(uuid.uuid4()),
+            feedback_id=feedback_id,
+            from_lead=from_lead,
+            week=week,
+            position=len(thread) + 1,
+            body=body,
+        ),
+    )
 
 
 def thread_for_token(services: Services, token: str) -> Reply:
@@ -127,16 +132,5 @@ def author_answer(services: Services, token: str, text: str | None) -> str | Non
         item = store.by_token_hash(session, hashlib.sha256(token.encode()).hexdigest())
         if item is None:
             return "That feedback can no longer be found."
-        thread = store.replies(session, item.id)
-        store.add_reply(
-            session,
-            FeedbackReply(
-                id=str(uuid.uuid4()),
-                feedback_id=item.id,
-                from_lead=False,
-                week=iso_week(services.clock.now()),
-                position=len(thread) + 1,
-                body=body,
-            ),
-        )
+        _append(session, item.id, from_lead=False, body=body, week=iso_week(services.clock.now()))
     return None

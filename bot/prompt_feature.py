@@ -31,7 +31,6 @@ from bot.summary_sources import WeekCell
 from bot.views import button, section
 from storage import prompts as store
 from storage.db import Database
-from storage.prompt_models import PromptEntry
 
 membership.MEMBER_CHANGED.append(prompts.on_member_changed)
 scheduler.TASKS["prompts"] = prompts.deliver_due
@@ -126,20 +125,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         with db.transaction() as session:
             prompts.ensure_library(session, args.team)
-            for p in imported:
-                store.put_prompt(
-                    session,
-                    PromptEntry(
-                        team_id=args.team,
-                        prompt_id=p.id,
-                        theme=p.theme,
-                        audience=p.audience,
-                        text=p.text,
-                        position=p.order,
-                        content_note=p.content_note,
-                        enabled=p.enabled,
-                    ),
-                )
+            prompts.save_prompts(session, args.team, imported)
         print(f"imported {len(imported)} prompts")
         return 0
     finally:

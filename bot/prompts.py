@@ -50,7 +50,12 @@ def ensure_library(session: Session, team_id: str) -> None:
     """Seed a workspace's library from the shipped prompts, once."""
     if store.library_size(session, team_id):
         return
-    for p in load_default_library():
+    save_prompts(session, team_id, load_default_library())
+
+
+def save_prompts(session: Session, team_id: str, prompts: Sequence[Prompt]) -> None:
+    """Add or replace prompts in a workspace's library (by id)."""
+    for p in prompts:
         store.put_prompt(
             session,
             PromptEntry(
