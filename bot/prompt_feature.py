@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
@@ -29,6 +29,7 @@ from bot.prompt_library import LibraryError, Prompt, dump_library, parse_library
 from bot.services import Actor, Services
 from bot.summary_sources import WeekCell
 from bot.views import button, section
+from storage import members as members_store
 from storage import prompts as store
 from storage.db import Database
 
@@ -126,6 +127,15 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         with db.transaction() as session:
             prompts.ensure_library(session, args.team)
             prompts.save_prompts(session, args.team, imported)
+            members_store.audit(
+                session,
+                team_id=args.team,
+                actor="cli",
+                action="cli.prompts.import",
+                target=str(args.file)[:255],
+                outcome="ok",
+                now=datetime.now(UTC),
+            )
         print(f"imported {len(imported)} prompts")
         return 0
     finally:

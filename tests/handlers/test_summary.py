@@ -66,3 +66,25 @@ def test_leads_see_the_summary_on_their_home(slack: SlackSender, slack_fake):
     slack.event({"type": "app_home_opened", "user": "U0ALLY01", "tab": "home"})
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 10)
     assert "complete weeks" not in json.dumps(slack_fake.calls("views.publish")[1].args["view"])
+
+
+def test_one_new_response_cannot_be_subtracted_from_two_summaries(
+    app: AllyBot, slack: SlackSender, clock: FrozenClock
+):
+    """Summaries taken just before and just after one more piece of feedback are
+    identical: new responses land in the current week, which is never shown."""
+    slack.command(ADMIN, "admin add-lead <@U0COLL22>")
+    send(slack, 6, "idea", "first")
+    clock.advance(timedelta(weeks=1))
+    send(slack, 5, "concern", "second")
+    before = slack.command("U0COLL22", "summary 2").json()["text"]
+    slack.interaction(
+        submission("U0COLL39", slack.team_id, "the extra one", "VEXTRA", category="idea")
+    )
+    after = slack.command("U0COLL22", "summary 2").json()["text"]
+
+    def strip_texts(text: str) -> list[str]:  # texts are reshuffled on every request
+        return sorted(line for line in text.splitlines())
+
+    assert strip_texts(before) == strip_texts(after)
+    assert "the extra one" not in after
