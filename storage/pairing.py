@@ -430,3 +430,15 @@ def replace_participant(
     )
     session.add(PairParticipant(pair_id=pair_id, user_id=joining, role=role))
     session.flush()
+
+
+def enrolled_programme_ids(session: Session, member_id: int) -> set[int]:
+    stmt = select(ProgrammeMember.programme_id).where(ProgrammeMember.member_id == member_id)
+    return set(session.scalars(stmt).all())
+
+
+def unenrol(session: Session, programme_id: int, member_id: int) -> bool:
+    stmt = delete(ProgrammeMember).where(
+        ProgrammeMember.programme_id == programme_id, ProgrammeMember.member_id == member_id
+    )
+    return bool(session.execute(stmt).rowcount)

@@ -271,3 +271,15 @@ def test_never_list_is_private_and_respected(app: AllyBot, slack: SlackSender):
     assert "U0ALLY00" in slack.command("U0COLL00", "never list").text
     slack.command(ADMIN, "admin pair run")
     assert rounds_in_db(app)[-1] == []
+
+
+def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack: SlackSender):
+    enrol(slack, allies=ALLIES[:2], colleagues=COLLEAGUES[:2])
+    assert "Created" in slack.command(ADMIN, "admin programme create engineering").text
+    assert "You're in" in slack.command("U0ALLY00", "programmes join engineering").text
+    assert "You're in" in slack.command("U0COLL00", "programmes join engineering").text
+    listing = slack.command("U0ALLY00", "programmes").text
+    assert "engineering (you are in it)" in listing
+    reply = slack.command(ADMIN, "admin pair run engineering")
+    assert "1 buddy pairs" in reply.text
+    assert rounds_in_db(app)[-1] == [frozenset({"U0ALLY00", "U0COLL00"})]
