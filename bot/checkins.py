@@ -72,6 +72,13 @@ def answer(
         pair = _own_pair(session, actor, pair_id)
         if pair.status != "active":
             raise CheckinError("That pairing has ended, so there's nothing to record.")
+        earlier = store.outcome(session, pair_id, actor.user_id)
+        if earlier is not None and earlier.week != iso_week(now):
+            # Weekly figures shown to leads must never change once their week has
+            # closed, or two summaries could be subtracted to reveal this answer.
+            raise CheckinError(
+                "You answered for this pairing in an earlier week, and that answer is final."
+            )
         store.record_outcome(
             session,
             pair_id=pair_id,
@@ -113,14 +120,15 @@ def end_pairing(services: Services, actor: Actor, pair_id: int) -> bool:
                 now=now,
                 dedupe_key=f"ended:{pair_id}:{other}",
             )
-        store.record_outcome(
-            session,
-            pair_id=pair_id,
-            programme_id=pair.programme_id,
-            user_id=actor.user_id,
-            answer="wont",
-            week=iso_week(now),
-        )
+        if store.outcome(session, pair_id, actor.user_id) is None:
+            store.record_outcome(
+                session,
+                pair_id=pair_id,
+                programme_id=pair.programme_id,
+                user_id=actor.user_id,
+                answer="wont",
+                week=iso_week(now),
+            )
     return True
 
 

@@ -283,3 +283,45 @@ def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack:
     reply = slack.command(ADMIN, "admin pair run engineering")
     assert "1 buddy pairs" in reply.text
     assert rounds_in_db(app)[-1] == [frozenset({"U0ALLY00", "U0COLL00"})]
+
+
+def test_answers_are_final_once_their_week_is_over(
+    app: AllyBot, slack: SlackSender, clock: FrozenClock
+):
+    enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
+    slack.command(ADMIN, "admin pair run")
+    pair_id = _my_pair(app, "U0ALLY00")
+    assert "still time" in slack.command("U0ALLY00", f"checkin {pair_id} not-yet").text
+    assert "Glad you met" in slack.command("U0ALLY00", f"checkin {pair_id} yes").text
+    clock.advance(timedelta(weeks=1))
+    assert "final" in slack.command("U0ALLY00", f"checkin {pair_id} wont").text
+    with app.services.db.read() as s:
+        assert s.scalar(select(CheckinOutcome.answer)) == "met"
+
+
+def test_admin_adjusts_the_current_round_and_sees_history(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+):
+    enrol(slack, allies=ALLIES[:3], colleagues=COLLEAGUES[:2])
+    slack.command(ADMIN, "admin pair run")
+    pair_id = _my_pair_latest(app, "U0COLL00")
+    spare = next(a for a in ALLIES[:3] if not any(a in g for g in rounds_in_db(app)[-1]))
+    current = next(g for g in rounds_in_db(app)[-1] if "U0COLL00" in g)
+    leaving = next(iter(current - {"U0COLL00"}))
+    swapped = slack.command(ADMIN, f"admin pair swap {pair_id} <@{leaving}> <@{spare}>")
+    assert "swapped" in swapped.text
+    assert frozenset({spare, "U0COLL00"}) in rounds_in_db(app)[-1]
+    assert "removed" in slack.command(ADMIN, f"admin pair remove {pair_id}").text
+    added = slack.command(ADMIN, f"admin pair add <@{leaving}> <@U0COLL00>")
+    assert "added" in added.text
+    assert frozenset({leaving, "U0COLL00"}) in rounds_in_db(app)[-1]
+    history = slack.command(ADMIN, f"admin history <@{leaving}>").text
+    assert "<@U0COLL00>" in history
+    deliver(app, clock)
+    intros = [
+        c
+        for c in slack_fake.calls("chat.postMessage")
+        if c.ok and "Meet your allyship buddy" in c.args.get("text", "")
+    ]
+    assert len(intros) == 4  # two from the round, one after the swap, one for the added pair
+    assert "only programme admins" in slack.command("U0ALLY00", "admin pair remove 1").text
