@@ -42,7 +42,15 @@ class Reply:
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"text": self.text}
         if self.blocks:
-            message["blocks"] = [b.to_dict() for b in self.blocks[:MESSAGE_BLOCK_LIMIT]]
+            blocks = self.blocks
+            if len(blocks) > MESSAGE_BLOCK_LIMIT:
+                # Slack allows 50 blocks a message: say plainly that the rest was cut.
+                cut = len(blocks) - MESSAGE_BLOCK_LIMIT + 1
+                blocks = [
+                    *blocks[: MESSAGE_BLOCK_LIMIT - 1],
+                    section(f"…and {cut} more section(s) not shown. Ask for a shorter period."),
+                ]
+            message["blocks"] = [b.to_dict() for b in blocks]
         return message
 
 

@@ -50,3 +50,13 @@ def test_parse_user_ref_accepts_escaped_mentions_and_ids():
 def test_mention_only_for_real_ids():
     assert mention("U123") == "<@U123>"
     assert mention("<!channel>") == "&lt;!channel&gt;"
+
+
+def test_long_replies_are_split_and_capped_at_slacks_limits():
+    from bot.views import text_reply
+
+    reply = text_reply("\n".join(f"> comment {i} " + "x" * 400 for i in range(1000)))
+    message = reply.as_message()
+    assert len(message["blocks"]) == 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"])
+    assert "not shown" in message["blocks"][-1]["text"]["text"]
