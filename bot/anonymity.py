@@ -17,11 +17,11 @@ able to work out what one person said, so every figure they see goes through thi
   summaries taken before and after one new response are identical, which is what defeats
   time-differencing ("the count went up by one after Sam replied").
 * **Complementary suppression.** Within one week, sibling groups are suppressed together: if
-  one sibling is suppressed, the smallest released sibling is suppressed as well (repeatedly
-  if needed), so that someone who knows the week's grand total from elsewhere still cannot
-  subtract the released siblings to recover the small one. It is applied per week only, never
-  across weeks, because a cross-week rule would let a newly closed week retract a figure
-  that had already been shown.
+  one non-empty sibling is the only one suppressed, the smallest released sibling is
+  suppressed as well (repeatedly if needed), so that someone who knows the week's grand
+  total from elsewhere still cannot subtract the released siblings to recover the small one.
+  It is applied per week only, never across weeks, because a cross-week rule would let a
+  newly closed week retract a figure that had already been shown.
 * **Values** (ratings) enter a pooled mean only from released cells holding at least
   threshold values themselves, so no difference of two released means isolates a few ratings.
 * **Texts** are released only in batches of at least threshold non-blank texts, shuffled, and
@@ -235,12 +235,14 @@ def release_counts(counts: Mapping[str, int], threshold: int | None) -> dict[str
     feedback categories): leaving out empty groups would not hide them and would weaken the
     protection below.
 
-    Rules: a count under the threshold is suppressed (primary suppression). Then, while the
-    suppressed cells could be recovered from the released ones plus the grand total (exactly
-    one suppressed cell, or suppressed cells that are all zero), the smallest released
-    sibling is suppressed too (complementary suppression). Afterwards, whenever anything but
-    everything is hidden, at least two cells are hidden and their hidden sum is at least one,
-    so for any hidden cell there are other non-negative values consistent with what is shown.
+    Rules: a count under the threshold is suppressed (primary suppression). Then, while a
+    single non-empty cell is the only one suppressed (so the released siblings plus the grand
+    total would give it away), the smallest released sibling is suppressed too
+    (complementary suppression). Afterwards, whenever a non-empty cell is hidden and not
+    everything is, at least two cells are hidden and their hidden sum is at least one, so
+    each hidden non-empty cell has other non-negative values consistent with what is shown.
+    Empty cells are deliberately not protected: "nobody chose this category" is no one's
+    answer, so a lone hidden zero does not cost the reader a released sibling.
     """
     hidden = _suppressed_keys(counts, effective_threshold(threshold))
     return {key: (None if key in hidden else value) for key, value in counts.items()}
