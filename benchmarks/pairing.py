@@ -4,13 +4,15 @@ Synthetic programmes: 40% colleagues; nine offices (time zones) where allies and
 colleagues are spread differently, so the best pairs are not simply "same office"
 and the optimum has a real cost; twelve departments, each office leaning on a
 few; managers mostly in the same office; personal never-lists, admin never and
-always rules, ended pairs; peer pairs on; and six rounds of history produced by
-the engine itself (the hardest case for repeats: the optimiser wants the same
-pairs again).
+always rules, ended pairs; and six rounds of history produced by the engine
+itself (the hardest case for repeats: the optimiser wants the same pairs again).
+Peer pairs are off, so about a fifth of the allies sit out each round and the
+"sat-out first" column shows whether last round's sit-outs now have a buddy.
 
 For each size the seventh round is planned by:
 
 * ``engine`` - :func:`bot.pairing.plan_round` as the bot calls it (``auto``);
+* ``engine+peers`` - the same with peer pairs on (leftover allies paired up);
 * ``engine/classes`` - the class solver forced where ``auto`` picks dense;
 * ``dense optimum`` - the exact ``linear_sum_assignment`` over the dense
   ally x place matrix with the same cost function (``solver="dense"``), at up to

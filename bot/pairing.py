@@ -439,7 +439,9 @@ def _pair_arrays(
     return flat[0::2], flat[1::2]
 
 
-def _soft(dept_a: np.ndarray, dept_b: np.ndarray, off_a: np.ndarray, off_b: np.ndarray):
+def _soft(
+    dept_a: np.ndarray, dept_b: np.ndarray, off_a: np.ndarray, off_b: np.ndarray
+) -> np.ndarray:
     d = np.abs(off_a - off_b) % _DAY
     overlap = np.maximum(0, _WORKDAY - np.minimum(d, _DAY - d))
     same = (dept_a == dept_b) & (dept_a >= 0)

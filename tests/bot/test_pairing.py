@@ -65,7 +65,7 @@ def repeat_age(a: str, b: str, rules: Rules, history: History) -> int | None:
 
 def matching_key(
     pairs: list[tuple[str, str]], by_id: Mapping[str, Member], rules: Rules, history: History
-) -> tuple[int, int, int, int, int, float]:
+) -> Key:
     """The engine's priority order as a tuple to minimise (see bot.pairing's docstring)."""
     repeats = age_sum = always = 0
     per_colleague: dict[str, int] = {}
@@ -86,12 +86,16 @@ def matching_key(
     return (-len(pairs), repeats, age_sum, -always, -fair, soft)
 
 
-def best_key(members: list[Member], rules: Rules, history: History):
+Key = tuple[int, int, int, int, int, float]
+Programme = tuple[list[Member], Rules, History]
+
+
+def best_key(members: list[Member], rules: Rules, history: History) -> Key:
     """Exhaustive search over every valid buddy matching."""
     by_id = {m.user_id: m for m in members}
     allies = [m for m in members if m.role == "ally"]
     places = {m.user_id: places_of(m, rules, history) for m in members if m.role == "colleague"}
-    best = None
+    best: Key | None = None
 
     def walk(i: int, chosen: list[tuple[str, str]]) -> None:
         nonlocal best
@@ -109,6 +113,7 @@ def best_key(members: list[Member], rules: Rules, history: History):
                 places[c] += 1
 
     walk(0, [])
+    assert best is not None
     return best
 
 
@@ -122,7 +127,7 @@ def plan_matching(plan: RoundPlan) -> list[tuple[str, str]]:
 
 
 @st.composite
-def programmes(draw, max_allies: int = 5, max_colleagues: int = 4):
+def programmes(draw: st.DrawFn, max_allies: int = 5, max_colleagues: int = 4) -> Programme:
     n_allies = draw(st.integers(0, max_allies))
     n_colls = draw(st.integers(0, max_colleagues))
     ids = [f"A{i}" for i in range(n_allies)] + [f"C{i}" for i in range(n_colls)]
@@ -174,7 +179,7 @@ SEEDS = st.integers(0, 2**32)
 
 @settings(max_examples=200, deadline=None)
 @given(programmes(), SEEDS)
-def test_plans_are_valid_and_explain_every_sit_out(programme, seed):
+def test_plans_are_valid_and_explain_every_sit_out(programme: Programme, seed: int) -> None:
     members, rules, history = programme
     plan = plan_round(members, rules, history, seed)
     assert violations(plan, members, rules, history) == []
@@ -192,7 +197,9 @@ def test_plans_are_valid_and_explain_every_sit_out(programme, seed):
 
 @settings(max_examples=200, deadline=None)
 @given(programmes(), SEEDS)
-def test_matching_is_the_exact_optimum_of_the_priority_order(programme, seed):
+def test_matching_is_the_exact_optimum_of_the_priority_order(
+    programme: Programme, seed: int
+) -> None:
     """Most places filled; then no repeat if a repeat-free matching exists, else the
     fewest and oldest; then always-pairs; then last round's sit-outs and spreading
     allies over colleagues; then the soft cost. Checked against exhaustive search."""
@@ -207,7 +214,9 @@ def test_matching_is_the_exact_optimum_of_the_priority_order(programme, seed):
 
 @settings(max_examples=120, deadline=None)
 @given(programmes(), SEEDS)
-def test_class_solver_is_valid_and_fills_as_many_places_without_needless_repeats(programme, seed):
+def test_class_solver_is_valid_and_fills_as_many_places_without_needless_repeats(
+    programme: Programme, seed: int
+) -> None:
     members, rules, history = programme
     plan = plan_round(members, rules, history, seed, solver="classes")
     assert violations(plan, members, rules, history) == []
@@ -219,7 +228,9 @@ def test_class_solver_is_valid_and_fills_as_many_places_without_needless_repeats
 
 @settings(max_examples=80, deadline=None)
 @given(programmes(), SEEDS, st.randoms(use_true_random=False))
-def test_deterministic_and_independent_of_input_order(programme, seed, rnd):
+def test_deterministic_and_independent_of_input_order(
+    programme: Programme, seed: int, rnd: random.Random
+) -> None:
     members, rules, history = programme
     shuffled = list(members)
     rnd.shuffle(shuffled)
@@ -237,7 +248,9 @@ def test_deterministic_and_independent_of_input_order(programme, seed, rnd):
 
 @settings(max_examples=80, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 4), st.data())
-def test_last_rounds_sit_outs_are_first_in_line(n_allies, n_colls, data):
+def test_last_rounds_sit_outs_are_first_in_line(
+    n_allies: int, n_colls: int, data: st.DataObject
+) -> None:
     allies = [Member(f"A{i}", "ally") for i in range(n_allies)]
     colls = [Member(f"C{i}", "colleague") for i in range(n_colls)]
     first = frozenset(
@@ -255,7 +268,9 @@ def test_last_rounds_sit_outs_are_first_in_line(n_allies, n_colls, data):
 
 @settings(max_examples=80, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 5), st.data())
-def test_always_pairs_are_honoured_when_feasible(n_allies, n_colls, data):
+def test_always_pairs_are_honoured_when_feasible(
+    n_allies: int, n_colls: int, data: st.DataObject
+) -> None:
     allies = [f"A{i}" for i in range(n_allies)]
     colls = [f"C{i}" for i in range(n_colls)]
     # A feasible set of always-pairs: a partial one-to-one ally-colleague map.
@@ -278,7 +293,7 @@ def test_always_pairs_are_honoured_when_feasible(n_allies, n_colls, data):
 
 @settings(max_examples=100, deadline=None)
 @given(programmes(max_allies=8, max_colleagues=2), SEEDS)
-def test_peer_sit_outs_are_justified(programme, seed):
+def test_peer_sit_outs_are_justified(programme: Programme, seed: int) -> None:
     members, rules, history = programme
     assume(rules.peer_pairs)
     plan = plan_round(members, rules, history, seed)
@@ -305,7 +320,7 @@ def test_peer_sit_outs_are_justified(programme, seed):
 
 
 @pytest.mark.parametrize("solver", ["auto", "classes"])
-def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(solver):
+def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(solver: str) -> None:
     members = [Member(f"A{i}", "ally") for i in range(10)] + [
         Member(f"C{i}", "colleague") for i in range(6)
     ]
@@ -327,7 +342,7 @@ def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(solver):
         history = advance(history, plan)
 
 
-def test_no_allowed_partner_gives_a_best_effort_plan_with_reasons():
+def test_no_allowed_partner_gives_a_best_effort_plan_with_reasons() -> None:
     members = [
         Member("A1", "ally", manager_id="C1"),
         Member("A2", "ally", never=frozenset({"C1"})),
@@ -346,7 +361,7 @@ def test_no_allowed_partner_gives_a_best_effort_plan_with_reasons():
     assert violations(plan, members, rules, History()) == []
 
 
-def test_impossible_repeat_free_round_picks_the_fewest_and_oldest_repeats():
+def test_impossible_repeat_free_round_picks_the_fewest_and_oldest_repeats() -> None:
     members = [Member(u, "ally") for u in ("A1", "A2")] + [
         Member(u, "colleague") for u in ("C1", "C2")
     ]
@@ -368,7 +383,7 @@ def test_impossible_repeat_free_round_picks_the_fewest_and_oldest_repeats():
     assert plan.repeats == (Repeat(("A2", "C1"), 5),)
 
 
-def test_quarter_cap_and_round_cap():
+def test_quarter_cap_and_round_cap() -> None:
     members = [Member(f"A{i}", "ally") for i in range(5)] + [
         Member("C1", "colleague"),
         Member("C2", "colleague"),
@@ -384,7 +399,7 @@ def test_quarter_cap_and_round_cap():
     assert sorted(counts) == ["C1", "C1", "C2", "C2"]
 
 
-def test_second_allies_only_after_every_colleague_has_one():
+def test_second_allies_only_after_every_colleague_has_one() -> None:
     members = [Member(f"A{i}", "ally") for i in range(3)] + [
         Member(f"C{i}", "colleague") for i in range(3)
     ]
@@ -392,7 +407,7 @@ def test_second_allies_only_after_every_colleague_has_one():
     assert sorted(g.members[1] for g in plan.groups) == ["C0", "C1", "C2"]
 
 
-def test_a_colleague_who_would_be_alone_joins_a_pair():
+def test_a_colleague_who_would_be_alone_joins_a_pair() -> None:
     members = [Member("A1", "ally"), Member("C1", "colleague"), Member("C2", "colleague")]
     plan = plan_round(members, Rules(), History(), seed=0)
     assert len(plan.groups) == 1 and plan.sat_out == ()
@@ -408,7 +423,7 @@ def test_a_colleague_who_would_be_alone_joins_a_pair():
 @pytest.mark.parametrize(
     ("n_allies", "expected"), [(4, [3]), (6, [2, 3]), (7, [2, 2, 2]), (8, [2, 2, 3])]
 )
-def test_leftover_allies_form_peer_pairs_and_one_trio(n_allies, expected):
+def test_leftover_allies_form_peer_pairs_and_one_trio(n_allies: int, expected: list[int]) -> None:
     members = [Member(f"A{i}", "ally") for i in range(n_allies)] + [Member("C0", "colleague")]
     rules = Rules(peer_pairs=True)
     plan = plan_round(members, rules, History(), seed=3)
@@ -417,14 +432,14 @@ def test_leftover_allies_form_peer_pairs_and_one_trio(n_allies, expected):
     assert violations(plan, members, rules, History()) == []
 
 
-def test_exactly_one_leftover_ally_sits_out_as_odd_one_out():
+def test_exactly_one_leftover_ally_sits_out_as_odd_one_out() -> None:
     members = [Member("A1", "ally"), Member("A2", "ally"), Member("C1", "colleague")]
     plan = plan_round(members, Rules(peer_pairs=True), History(), seed=0)
     assert [g.kind for g in plan.groups] == ["buddy"]
     assert [s.reason_code for s in plan.sat_out] == [ODD_ONE_OUT]
 
 
-def test_peer_pairs_never_repeat_or_break_rules():
+def test_peer_pairs_never_repeat_or_break_rules() -> None:
     allies = [Member(f"A{i}", "ally") for i in range(4)]
     recent = {frozenset(("A0", "A1")): 1, frozenset(("A2", "A3")): 2}
     rules = Rules(peer_pairs=True, never_pairs=frozenset({frozenset(("A0", "A2"))}))
@@ -432,7 +447,7 @@ def test_peer_pairs_never_repeat_or_break_rules():
     assert {g.members for g in plan.groups} == {("A0", "A3"), ("A1", "A2")}
 
 
-def test_always_pair_notes_explain_what_was_not_honoured():
+def test_always_pair_notes_explain_what_was_not_honoured() -> None:
     members = [
         Member("A1", "ally", manager_id="C1"),
         Member("C1", "colleague"),
@@ -482,7 +497,7 @@ def synthetic(n: int, seed: int) -> tuple[list[Member], Rules, History]:
     return members, rules, history
 
 
-def test_class_solver_at_scale_matches_the_exact_solver_on_everything_but_soft_cost():
+def test_class_solver_at_scale_matches_the_exact_solver_on_everything_but_soft_cost() -> None:
     members, rules, history = synthetic(1500, seed=11)
     fast = plan_round(members, rules, history, seed=7, solver="classes")
     exact = plan_round(members, rules, history, seed=7, solver="dense")
@@ -496,7 +511,7 @@ def test_class_solver_at_scale_matches_the_exact_solver_on_everything_but_soft_c
     assert fast == plan_round(list(reversed(members)), rules, history, seed=7, solver="classes")
 
 
-def test_violations_catches_broken_plans():
+def test_violations_catches_broken_plans() -> None:
     members = [
         Member("A1", "ally", never=frozenset({"C1"})),
         Member("A2", "ally"),
@@ -506,7 +521,11 @@ def test_violations_catches_broken_plans():
     rules = Rules()
     history = History(recent={frozenset(("A2", "C2")): 1})
 
-    def plan(groups, sat_out=(), repeats=()):
+    def plan(
+        groups: list[Group],
+        sat_out: list[SitOut] | tuple[()] = (),
+        repeats: list[Repeat] | tuple[()] = (),
+    ) -> RoundPlan:
         return RoundPlan(tuple(groups), tuple(sat_out), tuple(repeats), (), 0.0)
 
     everyone_out = [SitOut(u, NO_PLACE, "x") for u in ("A1", "A2", "C1", "C2")]
@@ -536,21 +555,21 @@ def test_violations_catches_broken_plans():
 
 
 @given(st.integers(-1439, 1439), st.integers(-1439, 1439))
-def test_working_hours_overlap_is_symmetric_and_bounded(a, b):
+def test_working_hours_overlap_is_symmetric_and_bounded(a: int, b: int) -> None:
     overlap = working_hours_overlap(a, b)
     assert overlap == working_hours_overlap(b, a)
     assert 0 <= overlap <= 540
     assert working_hours_overlap(a, a) == 540
 
 
-def test_working_hours_overlap_examples():
+def test_working_hours_overlap_examples() -> None:
     assert working_hours_overlap(0, 60) == 480
     assert working_hours_overlap(-480, 60) == 0  # San Francisco and Berlin: 9 hours apart
     assert working_hours_overlap(780, -660) == 540  # +13:00 and -11:00 are the same clock
     assert working_hours_overlap(0, 330) == 210
 
 
-def test_pair_cost():
+def test_pair_cost() -> None:
     a = Member("A", "ally", "eng", 0)
     assert pair_cost(a, Member("B", "colleague", "ops", 0)) == 0
     assert pair_cost(a, Member("B", "colleague", "eng", 0)) == 1
@@ -558,7 +577,7 @@ def test_pair_cost():
     assert pair_cost(Member("A", "ally"), Member("B", "colleague")) == 0  # no departments
 
 
-def test_bad_input_is_rejected():
+def test_bad_input_is_rejected() -> None:
     with pytest.raises(ValueError, match="listed twice"):
         plan_round([Member("A", "ally"), Member("A", "colleague")], Rules(), History(), 0)
     with pytest.raises(ValueError, match="two different people"):
@@ -571,7 +590,7 @@ def test_bad_input_is_rejected():
         plan_round([Member("A", "ally")], Rules(), History(ended=frozenset({frozenset({"A"})})), 0)
 
 
-def test_advance_ages_history_and_counts():
+def test_advance_ages_history_and_counts() -> None:
     plan = RoundPlan(
         (Group(("A1", "C1"), "buddy"), Group(("A2", "C1", "C2"), "buddy")),
         (SitOut("A3", NO_PLACE, "x"),),
