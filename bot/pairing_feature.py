@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -29,8 +29,6 @@ __all__ = ["pairing_cli", "pairing_commands", "programme_ui", "programmes"]
 
 
 def _weeks_between(start: datetime, end: datetime) -> list[str]:
-    from datetime import timedelta
-
     weeks: list[str] = []
     day = start
     while day < end:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox, pairing
 from bot.admin import AdminInputError
+from bot.membership import Status
 from bot.pairing_views import intro_blocks, intro_text
 from bot.round_schedule import latest_slot
 from bot.services import Actor, Services
@@ -92,8 +93,7 @@ def _inputs(
     quarter_counts: dict[str, int] = {}
     if programme.colleague_quarter_cap is not None and quarter_start is not None:
         recent_pairs = store.pairs_since(session, programme.id, quarter_start)
-        for p, parts in store.participants_of(session, [p.id for p in recent_pairs]).items():
-            del p
+        for parts in store.participants_of(session, [p.id for p in recent_pairs]).values():
             for pp in parts:
                 if pp.role == "colleague":
                     quarter_counts[pp.user_id] = quarter_counts.get(pp.user_id, 0) + 1
@@ -220,15 +220,7 @@ def _store_plan(
             roles=roles,
             now=now,
         )
-        outbox.send_group_dm(
-            session,
-            team_id=programme.team_id,
-            user_ids=sorted(roles),
-            text=intro_text(roles),
-            blocks=[b.to_dict() for b in intro_blocks(pair.id, kind, roles)],
-            now=now,
-            dedupe_key=f"intro:{pair.id}",
-        )
+        _owe_intro(session, programme, pair.id, roles, now, key=f"intro:{pair.id}")
     for user_id, reason in plan.sat_out:
         store.add_sit_out(session, round_id, user_id, "sat_out", reason)
         outbox.send_dm(
@@ -246,8 +238,6 @@ def _store_plan(
 
 def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> list[str]:
     """Pause members who let their last three introductions go unanswered."""
-    from bot.membership import Status
-
     paused: list[str] = []
     for member, _org in store.programme_members(session, programme.id):
         if member.status != Status.ACTIVE:
@@ -323,8 +313,19 @@ def _team_pair(session: Session, actor: Actor, pair_id: int) -> tuple[Programme,
 
 
 def _owe_intro(
-    session: Session, programme: Programme, pair_id: int, roles: dict[str, str], now: datetime
+    session: Session,
+    programme: Programme,
+    pair_id: int,
+    roles: dict[str, str],
+    now: datetime,
+    *,
+    key: str | None = None,
 ) -> None:
+    """Owe a pair its group-DM introduction.
+
+    Admin changes (add, swap) pass no key and get one naming the people and the
+    moment, because SQLite may hand a removed pair's id to the next new pair.
+    """
     kind = "buddy" if "colleague" in roles.values() else "peer"
     outbox.send_group_dm(
         session,
@@ -333,7 +334,7 @@ def _owe_intro(
         text=intro_text(roles),
         blocks=[b.to_dict() for b in intro_blocks(pair_id, kind, roles)],
         now=now,
-        dedupe_key=f"intro:{pair_id}:" + ",".join(sorted(roles)),
+        dedupe_key=key or f"intro:{pair_id}:{','.join(sorted(roles))}:{now.isoformat()}",
     )
 
 

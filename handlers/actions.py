@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.views import View
 
 from bot import (
     authz,
@@ -17,6 +18,7 @@ from bot import (
     prompt_feature,
 )
 from bot.admin import AdminInputError
+from bot.services import Services
 from bot.views import Reply
 from handlers.common import actor, services
 
@@ -39,6 +41,16 @@ def register(app: App) -> None:
     app.action("feedback_answer")(feedback_answer)
 
 
+def _modal_or_reply(
+    svc: Services, body: dict[str, Any], respond: Respond, result: View | Reply
+) -> None:
+    """Open the modal a button asked for, or answer privately when the domain refused."""
+    if isinstance(result, Reply):
+        respond(response_type="ephemeral", replace_original=False, **result.as_message())
+        return
+    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": result.to_dict()})
+
+
 def pair_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     reply = pairing_commands.checkin_button(
@@ -56,10 +68,7 @@ def checkin_yes(
     ack()
     svc = services(context)
     result = pairing_commands.checkin_form(svc, actor(context), str(action.get("value", "")))
-    if isinstance(result, Reply):
-        respond(response_type="ephemeral", replace_original=False, **result.as_message())
-        return
-    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": result.to_dict()})
+    _modal_or_reply(svc, body, respond, result)
 
 
 def prompt_button(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -79,10 +88,7 @@ def prompt_reflect(
     ack()
     svc = services(context)
     result = prompt_commands.reflect_form(svc, actor(context), str(action.get("value", "")))
-    if isinstance(result, Reply):
-        respond(response_type="ephemeral", replace_original=False, **result.as_message())
-        return
-    svc.gateway.call("views.open", {"trigger_id": body.get("trigger_id"), "view": result.to_dict()})
+    _modal_or_reply(svc, body, respond, result)
 
 
 def forget_confirm(ack: Ack, respond: Respond, context: BoltContext) -> None:

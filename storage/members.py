@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -125,11 +125,12 @@ def list_grants(session: Session, team_id: str) -> Sequence[RoleGrant]:
 
 
 def count_grants(session: Session, team_id: str, role: str) -> int:
-    return len(
-        session.scalars(
-            select(RoleGrant.id).where(RoleGrant.team_id == team_id, RoleGrant.role == role)
-        ).all()
+    stmt = (
+        select(func.count())
+        .select_from(RoleGrant)
+        .where(RoleGrant.team_id == team_id, RoleGrant.role == role)
     )
+    return session.scalar(stmt) or 0
 
 
 def audit(
