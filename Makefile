@@ -56,18 +56,18 @@ run: $(STAMP)
 	$(VENV)/bin/allybot db upgrade
 	$(VENV)/bin/allybot serve
 
-# Uses the same search as tests/pgserver.py (it is that code, run with a bare python3):
+# Uses the same search as tests/support/pgserver.py (it is that code, run with a bare python3):
 # PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
 postgres-bin:
 	@if [ -n "$${ALLYBOT_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "PostgreSQL: using ALLYBOT_TEST_POSTGRES_URL, no local binaries needed"; \
-	elif bindir=$$($(PYTHON) tests/pgserver.py --find-bindir 2>/dev/null); then \
+	elif bindir=$$($(PYTHON) tests/support/pgserver.py --find-bindir 2>/dev/null); then \
 	  echo "PostgreSQL server binaries: $$bindir"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "PostgreSQL server binaries not found; installing them with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
 	    || exit 1; \
-	  bindir=$$($(PYTHON) tests/pgserver.py --find-bindir) || exit 1; \
+	  bindir=$$($(PYTHON) tests/support/pgserver.py --find-bindir) || exit 1; \
 	  echo "PostgreSQL server binaries: $$bindir"; \
 	else \
 	  echo "error: PostgreSQL server binaries (initdb, pg_ctl, postgres) not found on PATH," \

@@ -37,7 +37,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bot.pairing import (
+from bot.pairing.engine import (
     DENSE_CELLS,
     NO_PLACE,
     Group,

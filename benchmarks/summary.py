@@ -16,12 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-import bot.features  # noqa: F401  (registers the summary sources)
-from bot.anonymity import closed_weeks
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.services import Services
-from bot.summaries import figures
+from bot.reporting.anonymity import closed_weeks
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.services import Services
+from bot.reporting.summaries import figures
 from storage import migrate
 from storage.db import Database
 from storage.feedback_models import Feedback

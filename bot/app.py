@@ -21,13 +21,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-import bot.features  # noqa: F401  (registers every feature)
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.gateway import SlackGateway, WebClientGateway, make_web_client
-from bot.outbox import Dispatcher
-from bot.scheduler import Scheduler
-from bot.services import Services
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
+from bot.core.outbox import Dispatcher
+from bot.core.scheduler import Scheduler
+from bot.core.services import Services
 from handlers import register_all
 from storage import migrate
 from storage.db import Database

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.core.config import ConfigError, Settings, configure_logging, load_settings
 
 #: Extra subcommands contributed by feature modules: name -> (configure parser, run).
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -32,7 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import bot.features  # noqa: F401  (registers feature commands)
 
     parser = build_parser()
     args = parser.parse_args(argv)

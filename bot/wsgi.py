@@ -7,7 +7,7 @@ worker per instance (the scheduler's lease keeps due work single across instance
 from __future__ import annotations
 
 from bot.app import create_app
-from bot.config import configure_logging, load_settings
+from bot.core.config import configure_logging, load_settings
 from storage import migrate
 from storage.db import Database
 

@@ -7,19 +7,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.views import View
 
-from bot import (
-    authz,
-    concerns,
-    feedback,
-    feedback_replies,
-    pairing_commands,
-    programme_ui,
-    prompt_commands,
-    prompt_feature,
-)
-from bot.admin import AdminInputError
-from bot.services import Services
-from bot.views import Reply
+from bot.core import authz
+from bot.feedback import concerns
+from bot.feedback import anonymous as feedback
+from bot.feedback import replies as feedback_replies
+from bot.pairing import commands as pairing_commands
+from bot.programmes import form as programme_ui
+from bot.prompts import commands as prompt_commands
+from bot.prompts import capability as prompt_feature
+from bot.core.admin import AdminInputError
+from bot.core.services import Services
+from bot.core.blocks import Reply
 from handlers.common import actor, services
 
 PAIR_BUTTONS = ("pair_met", "pair_not_yet", "pair_end", "checkin_not_yet", "checkin_wont")

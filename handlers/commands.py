@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import commands
+from bot.core import commands
 from handlers.common import actor, services
 
 

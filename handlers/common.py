@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
-from bot.services import Actor, Services
+from bot.core.services import Actor, Services
 
 
 def services(context: BoltContext) -> Services:

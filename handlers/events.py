@@ -6,8 +6,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot import home, membership
-from bot.services import Actor
+from bot.membership import home
+from bot.membership import members as membership
+from bot.core.services import Actor
 from handlers.common import actor, services
 
 

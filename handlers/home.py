@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import home
+from bot.membership import home
 from handlers.common import actor, services
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import feedback
+from bot.feedback import anonymous as feedback
 from handlers.common import services
 
 

@@ -6,14 +6,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot import (
-    feedback_feature,
-    feedback_replies,
-    pairing_commands,
-    programme_ui,
-    prompt_commands,
-    prompt_feature,
-)
+from bot.feedback import capability as feedback_feature
+from bot.feedback import replies as feedback_replies
+from bot.pairing import commands as pairing_commands
+from bot.programmes import form as programme_ui
+from bot.prompts import commands as prompt_commands
+from bot.prompts import capability as prompt_feature
 from handlers.common import actor, services
 
 

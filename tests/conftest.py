@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import AllyBot, create_app
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.testing.slack_fake import FakeUser, SlackFake
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.sandbox.slackfake import FakeUser, SlackFake
 from storage import migrate
 from storage.db import Database
-from tests.pgserver import PostgresServer
-from tests.slack_requests import SlackSender
+from tests.support.pgserver import PostgresServer
+from tests.support.slack_requests import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -93,9 +93,9 @@ def test_long_reader_does_not_block_writer(database: Database):
 
 def test_lock_timeout_is_a_friendly_retry(tmp_path, clock):
     """A write lock held past the busy timeout gives 'try again' and writes nothing."""
-    from bot.commands import handle
-    from bot.config import Settings
-    from bot.services import Actor, Services
+    from bot.core.commands import handle
+    from bot.core.config import Settings
+    from bot.core.services import Actor, Services
 
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     migrate.upgrade(Database(url))

@@ -1,0 +1,111 @@
+"""Background work: deliver the outbox and run whatever is due.
+
+Jobs carry no state: each tick re-reads what is due from the database, so a
+restart (or a long pause) simply catches up, once. With several instances on
+one PostgreSQL, outbox rows are claimed under leases (any instance may send)
+and the due-work tick runs only on the instance holding the ``scheduler`` lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.membership import members as membership
+from bot.core.outbox import Dispatcher
+from bot.core.services import Services
+from storage import events, leases
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+Task = Callable[[Services], object]
+
+#: Due-work run on each tick by the lease holder, in order. Features append.
+TASKS: dict[str, Task] = {
+    "resume-paused": membership.resume_due,
+    "refresh-timezones": membership.refresh_missing_timezones,
+    "prune-events": lambda s: _prune_events(s),
+}
+
+
+def _prune_events(services: Services) -> int:
+    with services.db.transaction() as session:
+        return events.prune(session, services.clock.now() - timedelta(days=2))
+
+
+class Scheduler:
+    def __init__(
+        self,
+        services: Services,
+        dispatcher: Dispatcher,
+        tick_seconds: float,
+        owner: str | None = None,
+    ) -> None:
+        self.services = services
+        self.dispatcher = dispatcher
+        self.tick_seconds = tick_seconds
+        self.owner = owner or f"instance-{uuid.uuid4().hex[:12]}"
+        self.lease = timedelta(seconds=max(30.0, 3 * tick_seconds))
+        grace = max(60, int(tick_seconds * 2))
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        )
+        for job_id, func in (("outbox-dispatch", self.dispatch), ("due-work", self.tick)):
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=tick_seconds,
+                id=job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+            )
+
+    @property
+    def jobs(self) -> list[object]:
+        return list(self._scheduler.get_jobs())
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        with self.services.db.transaction() as session:
+            leases.release(session, LEASE_NAME, self.owner)
+
+    def dispatch(self) -> int:
+        try:
+            return self.dispatcher.run_once()
+        except Exception:
+            log.exception("outbox dispatch failed; will retry next tick")
+            return 0
+
+    def is_leader(self) -> bool:
+        with self.services.db.transaction() as session:
+            return leases.try_acquire(
+                session, LEASE_NAME, self.owner, self.services.clock.now(), self.lease
+            )
+
+    def tick(self) -> dict[str, object]:
+        """Run every due task if this instance holds the lease; returns their results."""
+        results: dict[str, object] = {}
+        try:
+            if not self.is_leader():
+                return results
+        except Exception:
+            log.exception("could not take the scheduler lease")
+            return results
+        for name, task in TASKS.items():
+            try:
+                results[name] = task(self.services)
+            except Exception:
+                log.exception("scheduled task %s failed; will retry next tick", name)
+        return results

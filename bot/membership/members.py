@@ -1,0 +1,236 @@
+"""Joining, pausing, resuming and leaving a programme.
+
+Colleagues always opt in themselves: every function here acts on the person
+who asked (``actor``), so nobody can enrol someone else as a colleague.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from bot.core import outbox
+from bot.core.gateway import SlackError
+from bot.core.services import Actor, Services
+from storage import members as store
+from storage.models import Member
+
+log = logging.getLogger(__name__)
+
+#: Called (session, member, now) inside the transaction whenever a member joins,
+#: resumes or changes time zone, so features can recompute what they schedule.
+MEMBER_CHANGED: list[Callable[[Session, Member, datetime], None]] = []
+
+
+def _changed(session: Session, member: Member, now: datetime) -> None:
+    for hook in MEMBER_CHANGED:
+        hook(session, member, now)
+
+
+MAX_PAUSE_WEEKS = 26
+DEFAULT_PAUSE_WEEKS = 2
+
+
+class Role(StrEnum):
+    ALLY = "ally"
+    COLLEAGUE = "colleague"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A plain snapshot of a membership for views (no ORM object leaks out)."""
+
+    user_id: str
+    role: Role
+    status: Status
+    paused_until: datetime | None
+    tz: str
+    joined_at: datetime
+
+
+def _view(member: Member) -> MemberView:
+    return MemberView(
+        user_id=member.user_id,
+        role=Role(member.role),
+        status=Status(member.status),
+        paused_until=member.paused_until,
+        tz=member.tz,
+        joined_at=member.joined_at,
+    )
+
+
+class MembershipError(Exception):
+    """A request that cannot be carried out; the message is shown to the person."""
+
+
+def get(services: Services, actor: Actor) -> MemberView | None:
+    with services.db.read() as session:
+        member = store.get_member(session, actor.team_id, actor.user_id)
+        return _view(member) if member and member.status != Status.LEFT else None
+
+
+def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool]:
+    """Join as ``role``; returns the membership and whether it is new.
+
+    Joining twice keeps one membership. Someone who left may rejoin (in any role).
+    """
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        store.ensure_workspace(session, actor.team_id, now)
+        member = store.get_member_for_update(session, actor.team_id, actor.user_id)
+        if member is not None and member.status != Status.LEFT:
+            return _view(member), False
+        if member is None:
+            member = store.add_member(
+                session,
+                Member(
+                    team_id=actor.team_id,
+                    user_id=actor.user_id,
+                    role=role,
+                    status=Status.ACTIVE,
+                    tz="UTC",
+                    tz_offset_seconds=0,
+                    joined_at=now,
+                ),
+            )
+        else:
+            member.role, member.status, member.joined_at = role, Status.ACTIVE, now
+            member.left_at = member.paused_until = None
+        store.enrol(session, store.default_programme_id(session, actor.team_id), member.id, now)
+        _changed(session, member, now)
+        outbox.send_dm(
+            session,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            text=_welcome_text(role),
+            now=now,
+            dedupe_key=f"welcome:{member.id}:{now.isoformat()}",
+        )
+        view = _view(member)
+    refresh_timezone(services, actor)
+    return view, True
+
+
+def _welcome_text(role: Role) -> str:
+    if role is Role.ALLY:
+        return (
+            "Welcome to the allyship programme. You'll be paired with a colleague for regular "
+            "check-ins: your part is mostly to listen and to follow through. "
+            "Type `/ally help` any time, or open my Home tab."
+        )
+    return (
+        "Welcome, and thank you for opting in. You'll be paired with an ally for regular "
+        "check-ins, and you can pause or leave whenever you like without giving a reason. "
+        "Type `/ally help` any time, or open my Home tab."
+    )
+
+
+def pause(services: Services, actor: Actor, weeks: int) -> MemberView:
+    if not 1 <= weeks <= MAX_PAUSE_WEEKS:
+        raise MembershipError(f"You can pause for 1 to {MAX_PAUSE_WEEKS} weeks.")
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        member = _require_member(session, actor)
+        member.status = Status.PAUSED
+        member.paused_until = now + timedelta(weeks=weeks)
+        return _view(member)
+
+
+def resume(services: Services, actor: Actor) -> tuple[MemberView, bool]:
+    """Resume; the flag says whether anything changed."""
+    with services.db.transaction() as session:
+        member = _require_member(session, actor)
+        if member.status == Status.ACTIVE:
+            return _view(member), False
+        member.status, member.paused_until = Status.ACTIVE, None
+        _changed(session, member, services.clock.now())
+        return _view(member), True
+
+
+def leave(services: Services, actor: Actor) -> bool:
+    """Leave the programme; False when the person was not a member."""
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        member = store.get_member_for_update(session, actor.team_id, actor.user_id)
+        if member is None or member.status == Status.LEFT:
+            return False
+        member.status, member.left_at, member.paused_until = Status.LEFT, now, None
+        return True
+
+
+def _require_member(session: Session, actor: Actor) -> Member:
+    member = store.get_member_for_update(session, actor.team_id, actor.user_id)
+    if member is None or member.status == Status.LEFT:
+        raise MembershipError("You're not in the programme yet. Try `/ally join ally` first.")
+    return member
+
+
+def resume_due(services: Services) -> int:
+    """Bring back members whose pause has run out, and tell them (scheduler job)."""
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        due = store.members_due_resume(session, now)
+        for member in due:
+            member.status, member.paused_until = Status.ACTIVE, None
+            _changed(session, member, now)
+            outbox.send_dm(
+                session,
+                team_id=member.team_id,
+                user_id=member.user_id,
+                text="Your pause is over and you're active in the programme again. "
+                "Type `/ally pause` if you need more time.",
+                now=now,
+                dedupe_key=f"resumed:{member.id}:{now.date().isoformat()}",
+            )
+        return len(due)
+
+
+def refresh_timezone(services: Services, actor: Actor) -> bool:
+    """Ask Slack for the person's time zone (``users.info``) and store it.
+
+    Best effort: when Slack is unreachable the member keeps UTC and the
+    scheduler's next tick tries again for members never refreshed.
+    """
+    try:
+        info = services.gateway.call("users.info", {"user": actor.user_id})
+    except SlackError as exc:
+        log.warning("could not read a member's time zone: %s", exc)
+        return False
+    user = info.get("user") or {}
+    return apply_timezone(services, actor, user.get("tz"), user.get("tz_offset"))
+
+
+def apply_timezone(services: Services, actor: Actor, tz: object, offset: object) -> bool:
+    """Store a time zone reported by Slack (``users.info`` or a ``user_change`` event)."""
+    if not isinstance(tz, str) or not tz or len(tz) > 64:
+        return False
+    seconds = offset if isinstance(offset, int) and abs(offset) <= 14 * 3600 else 0
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        member = store.get_member_for_update(session, actor.team_id, actor.user_id)
+        if member is None:
+            return False
+        member.tz, member.tz_offset_seconds, member.tz_refreshed_at = tz, seconds, now
+        _changed(session, member, now)
+    return True
+
+
+def refresh_missing_timezones(services: Services, limit: int = 50) -> int:
+    """Scheduler job: fill in time zones that could not be read at join time."""
+    with services.db.read() as session:
+        pending = store.members_without_timezone(session, limit)
+    done = 0
+    for team_id, user_id in pending:
+        done += refresh_timezone(services, Actor(team_id, user_id))
+    return done

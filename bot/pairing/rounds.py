@@ -1,0 +1,392 @@
+"""Pairing rounds: gather a programme's members and rules, ask the engine for a
+plan, store it once per period, and owe every pair its introduction.
+
+The plan itself comes from the pure engine in :mod:`bot.pairing`; this module
+only translates between the database and the engine and sends what is owed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core import outbox
+from bot.pairing import engine as pairing
+from bot.core.admin import AdminInputError
+from bot.membership.members import Status
+from bot.pairing.views import intro_blocks, intro_text
+from bot.core.calendar import latest_slot
+from bot.core.services import Actor, Services
+from bot.core.text import escape, mention
+from storage import members as members_store
+from storage import pairing as store
+from storage.models import Programme
+from storage.pairing_models import PairingRound
+
+log = logging.getLogger(__name__)
+
+IGNORED_INTROS_BEFORE_PAUSE = 3
+#: A round missed while the bot was down is still run if no more than this late.
+CATCH_UP = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """What happened when a round was requested."""
+
+    round_id: int | None
+    created: bool
+    groups: list[dict[str, str]]  # user id -> role, per group
+    sat_out: list[tuple[str, str]]  # (user id, reason)
+    repeats: int
+    notes: list[str]
+    paused: list[str]
+
+
+def _inputs(
+    session: Session, programme: Programme
+) -> tuple[list[pairing.Member], pairing.Rules, pairing.History]:
+    rows = store.programme_members(session, programme.id)
+    active = [(m, o) for m, o in rows if m.status == "active"]
+    personal: dict[str, set[str]] = {}
+    never_pairs: set[frozenset[str]] = set()
+    always_pairs: set[frozenset[str]] = set()
+    ended: set[frozenset[str]] = set()
+    for rule in store.rules(session, programme.id):
+        key = frozenset((rule.owner, rule.other))
+        if rule.kind == "personal":
+            personal.setdefault(rule.owner, set()).add(rule.other)
+        elif rule.kind == "never":
+            never_pairs.add(key)
+        elif rule.kind == "always":
+            always_pairs.add(key)
+        elif rule.kind == "ended":
+            ended.add(key)
+    members = [
+        pairing.Member(
+            user_id=m.user_id,
+            role=m.role,  # type: ignore[arg-type]
+            department=o.department if o else None,
+            utc_offset_minutes=m.tz_offset_seconds // 60,
+            manager_id=o.manager_id if o else None,
+            never=frozenset(personal.get(m.user_id, ())),
+        )
+        for m, o in active
+    ]
+    rounds = store.recent_rounds(session, programme.id, programme.repeat_window)
+    age = {r.id: i + 1 for i, r in enumerate(rounds)}
+    pairs = store.pairs_in_rounds(session, [r.id for r in rounds])
+    people = store.participants_of(session, [p.id for p in pairs])
+    recent: dict[frozenset[str], int] = {}
+    for p in pairs:
+        for a, b in itertools.combinations([pp.user_id for pp in people[p.id]], 2):
+            key = frozenset((a, b))
+            recent[key] = min(recent.get(key, 10**6), age[p.round_id])
+    sat_out_last = store.sat_out_in_round(session, rounds[0].id) if rounds else set()
+    quarter_start = _quarter_start(rounds[0].created_at if rounds else None)
+    quarter_counts: dict[str, int] = {}
+    if programme.colleague_quarter_cap is not None and quarter_start is not None:
+        recent_pairs = store.pairs_since(session, programme.id, quarter_start)
+        for parts in store.participants_of(session, [p.id for p in recent_pairs]).values():
+            for pp in parts:
+                if pp.role == "colleague":
+                    quarter_counts[pp.user_id] = quarter_counts.get(pp.user_id, 0) + 1
+    rules = pairing.Rules(
+        repeat_window=programme.repeat_window,
+        colleague_round_cap=programme.colleague_round_cap,
+        colleague_quarter_cap=programme.colleague_quarter_cap,
+        peer_pairs=programme.peer_pairs,
+        never_pairs=frozenset(never_pairs),
+        always_pairs=frozenset(always_pairs),
+    )
+    history = pairing.History(
+        recent=recent,
+        ended=frozenset(ended),
+        sat_out_last_round=frozenset(sat_out_last),
+        quarter_counts=quarter_counts,
+    )
+    return members, rules, history
+
+
+def _quarter_start(reference: datetime | None) -> datetime | None:
+    if reference is None:
+        return None
+    month = (reference.month - 1) // 3 * 3 + 1
+    return reference.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _describe(plan: pairing.RoundPlan, roles: dict[str, str]) -> RoundOutcome:
+    groups = [{u: roles.get(u, "ally") for u in g.members} for g in plan.groups]
+    return RoundOutcome(
+        round_id=None,
+        created=False,
+        groups=groups,
+        sat_out=[(s.user_id, s.reason) for s in plan.sat_out],
+        repeats=len(plan.repeats),
+        notes=list(plan.notes),
+        paused=[],
+    )
+
+
+def preview(services: Services, programme_id: int, seed: int = 0) -> RoundOutcome:
+    """What a round would be now; nothing is stored or sent."""
+    with services.db.read() as session:
+        programme = _programme(session, programme_id)
+        members, rules, history = _inputs(session, programme)
+    plan = pairing.plan_round(members, rules, history, seed)
+    return _describe(plan, {m.user_id: m.role for m in members})
+
+
+def _programme(session: Session, programme_id: int) -> Programme:
+    programme = store.programme(session, programme_id)
+    if programme is None:
+        raise LookupError(f"no programme {programme_id}")
+    return programme
+
+
+def run_round(
+    services: Services,
+    programme_id: int,
+    period: str,
+    created_by: str,
+    seed: int | None = None,
+) -> RoundOutcome:
+    """Create the round for ``period`` once (on any instance), and owe its messages.
+
+    Running it again for the same period returns the existing round untouched.
+    """
+    now = services.clock.now()
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    try:
+        with services.db.transaction() as session:
+            existing = store.round_for_period(session, programme_id, period)
+            if existing is not None:
+                return RoundOutcome(existing.id, False, [], [], 0, [], [])
+            programme = _programme(session, programme_id)
+            paused = _pause_ignorers(session, programme, now)
+            members, rules, history = _inputs(session, programme)
+            plan = pairing.plan_round(members, rules, history, seed)
+            described = _describe(plan, {m.user_id: m.role for m in members})
+            round_ = store.add_round(
+                session,
+                PairingRound(
+                    programme_id=programme_id,
+                    period=period,
+                    seed=seed,
+                    created_at=now,
+                    created_by=created_by,
+                    report={
+                        "repeats": described.repeats,
+                        "notes": described.notes,
+                        "sat_out": len(described.sat_out),
+                    },
+                ),
+            )
+            _store_plan(session, programme, round_.id, described, now)
+            return RoundOutcome(
+                round_.id,
+                True,
+                described.groups,
+                described.sat_out,
+                described.repeats,
+                described.notes,
+                paused,
+            )
+    except IntegrityError:
+        # Another instance created this period's round at the same moment.
+        with services.db.read() as session:
+            existing = store.round_for_period(session, programme_id, period)
+        if existing is None:
+            raise
+        return RoundOutcome(existing.id, False, [], [], 0, [], [])
+
+
+def _store_plan(
+    session: Session, programme: Programme, round_id: int, plan: RoundOutcome, now: datetime
+) -> None:
+    for roles in plan.groups:
+        kind = "buddy" if "colleague" in roles.values() else "peer"
+        pair = store.add_pair(
+            session,
+            round_id=round_id,
+            programme_id=programme.id,
+            kind=kind,
+            roles=roles,
+            now=now,
+        )
+        _owe_intro(session, programme, pair.id, roles, now, key=f"intro:{pair.id}")
+    for user_id, reason in plan.sat_out:
+        store.add_sit_out(session, round_id, user_id, "sat_out", reason)
+        outbox.send_dm(
+            session,
+            team_id=programme.team_id,
+            user_id=user_id,
+            text=(
+                "No buddy for you this round: " + escape(reason) + ". "
+                "You'll be first in line next round, and nothing else changes."
+            ),
+            now=now,
+            dedupe_key=f"satout:{round_id}:{user_id}",
+        )
+
+
+def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> list[str]:
+    """Pause members who let their last three introductions go unanswered."""
+    paused: list[str] = []
+    for member, _org in store.programme_members(session, programme.id):
+        if member.status != Status.ACTIVE:
+            continue
+        last = store.last_participations(
+            session, programme.id, member.user_id, IGNORED_INTROS_BEFORE_PAUSE
+        )
+        if len(last) == IGNORED_INTROS_BEFORE_PAUSE and not any(p.responded for p in last):
+            member.status = Status.PAUSED
+            member.paused_until = None
+            paused.append(member.user_id)
+            outbox.send_dm(
+                session,
+                team_id=programme.team_id,
+                user_id=member.user_id,
+                text=(
+                    "We haven't heard back about your last three buddy introductions, so "
+                    "I've paused your pairings to avoid leaving anyone waiting. Type "
+                    "`/ally resume` (or use my Home tab) whenever you'd like to come back."
+                ),
+                now=now,
+                dedupe_key=f"ignored-pause:{member.id}:{now.date().isoformat()}",
+            )
+    return paused
+
+
+def due_rounds(services: Services) -> int:
+    """Scheduler task: run every programme's round whose slot has come (once)."""
+    now = services.clock.now()
+    with services.db.read() as session:
+        due = [
+            (p.id, latest_slot(now, p.tz, p.weekday, p.local_time, p.cadence_weeks))
+            for p in store.programmes(session)
+        ]
+    created = 0
+    for programme_id, slot in due:
+        if now - slot > CATCH_UP:
+            continue
+        outcome = run_round(services, programme_id, slot.date().isoformat(), "scheduler")
+        created += outcome.created
+    return created
+
+
+def format_outcome(outcome: RoundOutcome, *, preview: bool) -> str:
+    """Human summary for admins (mrkdwn; ids rendered as mentions)."""
+    if not preview and not outcome.created:
+        return "This period's round already exists; nothing new was sent."
+    buddies = sum(1 for g in outcome.groups if "colleague" in g.values())
+    peers = len(outcome.groups) - buddies
+    head = "*Round preview* (nothing sent)" if preview else "*Round created*"
+    lines = [
+        head,
+        f"• {buddies} buddy pairs, {peers} ally peer groups",
+        f"• {len(outcome.sat_out)} sitting out",
+        f"• {outcome.repeats} repeated pairs"
+        + (" (no repeat-free round was possible)" if outcome.repeats else ""),
+    ]
+    lines += [f"• {mention(u)} sits out: {escape(r)}" for u, r in outcome.sat_out[:20]]
+    lines += [f"• note: {escape(n)}" for n in outcome.notes[:10]]
+    if outcome.paused:
+        lines.append(
+            "• paused after three unanswered intros: " + ", ".join(map(mention, outcome.paused))
+        )
+    return "\n".join(lines)
+
+
+def _team_pair(session: Session, actor: Actor, pair_id: int) -> tuple[Programme, int]:
+    pair = store.pair(session, pair_id)
+    programme = store.programme(session, pair.programme_id) if pair else None
+    if pair is None or programme is None or programme.team_id != actor.team_id:
+        raise AdminInputError(f"There's no pair {pair_id} in this workspace.")
+    return programme, pair.round_id
+
+
+def _owe_intro(
+    session: Session,
+    programme: Programme,
+    pair_id: int,
+    roles: dict[str, str],
+    now: datetime,
+    *,
+    key: str | None = None,
+) -> None:
+    """Owe a pair its group-DM introduction.
+
+    Admin changes (add, swap) pass no key and get one naming the people and the
+    moment, because SQLite may hand a removed pair's id to the next new pair.
+    """
+    kind = "buddy" if "colleague" in roles.values() else "peer"
+    outbox.send_group_dm(
+        session,
+        team_id=programme.team_id,
+        user_ids=sorted(roles),
+        text=intro_text(roles),
+        blocks=[b.to_dict() for b in intro_blocks(pair_id, kind, roles)],
+        now=now,
+        dedupe_key=key or f"intro:{pair_id}:{','.join(sorted(roles))}:{now.isoformat()}",
+    )
+
+
+def remove_pair(services: Services, actor: Actor, pair_id: int) -> str:
+    """Admin: take a pair out of its round (the people are free for the next one)."""
+    with services.db.transaction() as session:
+        _team_pair(session, actor, pair_id)
+        store.delete_pair(session, pair_id)
+    return f"Pair {pair_id} removed from its round."
+
+
+def add_pair(services: Services, actor: Actor, users: Sequence[str]) -> str:
+    """Admin: pair two active members in the current round of the default programme."""
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        members_store.ensure_workspace(session, actor.team_id, now)
+        programme_id = members_store.default_programme_id(session, actor.team_id)
+        programme = _programme(session, programme_id)
+        latest = store.recent_rounds(session, programme_id, 1)
+        if not latest:
+            raise AdminInputError("There's no round yet: run one with `/ally admin pair run`.")
+        roles: dict[str, str] = {}
+        for m, _org in store.programme_members(session, programme_id):
+            if m.user_id in users and m.status == "active":
+                roles[m.user_id] = m.role
+        if len(roles) != len(set(users)) or len(roles) != 2:
+            raise AdminInputError("Both people must be active members of the programme.")
+        pair = store.add_pair(
+            session,
+            round_id=latest[0].id,
+            programme_id=programme_id,
+            kind="buddy" if "colleague" in roles.values() else "peer",
+            roles=roles,
+            now=now,
+        )
+        _owe_intro(session, programme, pair.id, roles, now)
+    return f"Pair {pair.id} added: " + " and ".join(mention(u) for u in sorted(roles)) + "."
+
+
+def swap(services: Services, actor: Actor, pair_id: int, leaving: str, joining: str) -> str:
+    """Admin: replace one person in a pair; the new group gets its own introduction."""
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        programme, _round_id = _team_pair(session, actor, pair_id)
+        people = {p.user_id: p for p in store.participants(session, pair_id)}
+        if leaving not in people or joining in people:
+            raise AdminInputError("The first person must be in the pair, the second must not.")
+        member = members_store.get_member(session, actor.team_id, joining)
+        if member is None or member.status != "active":
+            raise AdminInputError("The person joining must be an active member.")
+        store.replace_participant(session, pair_id, leaving, joining, member.role)
+        roles = {p.user_id: p.role for p in store.participants(session, pair_id)}
+        _owe_intro(session, programme, pair_id, roles, now)
+    return f"Pair {pair_id}: {mention(leaving)} swapped for {mention(joining)}."

@@ -1,0 +1,265 @@
+"""Programme configuration and pairing administration (admins; all audited).
+
+Reached through ``/ally admin programme|pair|rule|history ...``, the App Home and
+the CLI, always via :func:`bot.admin.perform`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.pairing import rounds
+from bot.core.admin import AdminInputError, admin_action, standalone_action
+from bot.reporting.anonymity import effective_threshold
+from bot.core.authz import Permission
+from bot.core.calendar import latest_slot, parse_local_time, zone
+from bot.core.services import Actor, Services
+from bot.core.text import escape, mention, parse_user_ref
+from storage import members as members_store
+from storage import pairing as store
+from storage.models import Programme
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CADENCES = {"weekly": 1, "1": 1, "fortnightly": 2, "2": 2, "4-weekly": 4, "monthly": 4, "4": 4}
+NAME_MAX = 64
+
+
+def _int(value: str, key: str, lo: int, hi: int) -> int:
+    if not value.isdigit() or not lo <= int(value) <= hi:
+        raise AdminInputError(f"`{key}` must be a whole number from {lo} to {hi}.")
+    return int(value)
+
+
+def _bool(value: str, key: str) -> bool:
+    if value.lower() in ("yes", "on", "true"):
+        return True
+    if value.lower() in ("no", "off", "false"):
+        return False
+    raise AdminInputError(f"`{key}` must be yes or no.")
+
+
+def apply_setting(programme: Programme, key: str, value: str) -> None:
+    """Validate and set one ``key=value``; raises :class:`AdminInputError`."""
+    key = key.lower()
+    if key == "cadence":
+        if value.lower() not in CADENCES:
+            raise AdminInputError("`cadence` is weekly, fortnightly or 4-weekly.")
+        programme.cadence_weeks = CADENCES[value.lower()]
+    elif key == "weekday":
+        if value.lower()[:3] not in [d[:3] for d in WEEKDAYS[:5]]:
+            raise AdminInputError("`weekday` is a working day, monday to friday.")
+        programme.weekday = [d[:3] for d in WEEKDAYS].index(value.lower()[:3])
+    elif key == "time":
+        try:
+            at = parse_local_time(value)
+        except ValueError:
+            raise AdminInputError("`time` is a local time like 10:00.") from None
+        programme.local_time = f"{at.hour:02d}:{at.minute:02d}"
+    elif key == "tz":
+        if zone(value).key != value:
+            raise AdminInputError("`tz` is a time zone name like Europe/London.")
+        programme.tz = value
+    elif key == "window":
+        programme.repeat_window = _int(value, key, 0, 52)
+    elif key == "cap":
+        programme.colleague_round_cap = _int(value, key, 1, 5)
+    elif key == "quarter-cap":
+        programme.colleague_quarter_cap = (
+            None if value.lower() == "none" else _int(value, key, 1, 52)
+        )
+    elif key == "peer-pairs":
+        programme.peer_pairs = _bool(value, key)
+    elif key == "checkin-delay":
+        programme.checkin_delay_days = _int(value, key, 1, 20)
+    elif key == "threshold":
+        programme.anonymity_threshold = effective_threshold(_int(value, key, 3, 100))
+    else:
+        raise AdminInputError(
+            f"I don't know the setting `{escape(key[:30])}`. Settings: cadence, weekday, time, "
+            "tz, window, cap, quarter-cap, peer-pairs, checkin-delay, threshold."
+        )
+
+
+def describe(programme: Programme, leads: Sequence[str]) -> str:
+    lead_text = ", ".join(mention(u) for u in leads) or "none yet"
+    cap = programme.colleague_quarter_cap
+    return (
+        f"*{escape(programme.name)}*: every {programme.cadence_weeks} week(s) on "
+        f"{WEEKDAYS[programme.weekday].title()} at {programme.local_time} ({programme.tz}); "
+        f"no repeats within {programme.repeat_window} rounds; up to "
+        f"{programme.colleague_round_cap} ally per colleague per round"
+        f"{f', {cap} per quarter' if cap else ''}; ally peer pairs "
+        f"{'on' if programme.peer_pairs else 'off'}; check-in after "
+        f"{programme.checkin_delay_days} working days; anonymity threshold "
+        f"{programme.anonymity_threshold}; leads: {lead_text}."
+    )
+
+
+def find(session: Session, team_id: str, name: str | None, now: datetime) -> Programme:
+    """The named programme (default when ``name`` is None) or an input error."""
+    members_store.ensure_workspace(session, team_id, now)
+    programme = store.programme_by_name(session, team_id, name or members_store.DEFAULT_PROGRAMME)
+    if programme is None:
+        raise AdminInputError(f"There's no programme called `{escape((name or '')[:NAME_MAX])}`.")
+    return programme
+
+
+@admin_action(
+    "programme",
+    Permission.ADMIN,
+    "/ally admin programme list | create NAME | set NAME key=value… | lead NAME @person",
+    "configure programmes",
+)
+def _programme(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
+    verb = args[0].lower() if args else "list"
+    now = services.clock.now()
+    if verb == "list":
+        members_store.ensure_workspace(session, actor.team_id, now)
+        return "\n".join(
+            describe(p, store.programme_leads(session, p.id))
+            for p in store.programmes(session, actor.team_id)
+        )
+    if verb == "create" and len(args) >= 2:
+        name = args[1].lower()
+        if not name.replace("-", "").isalnum() or len(name) > NAME_MAX:
+            raise AdminInputError("A programme name is letters, digits and dashes.")
+        members_store.ensure_workspace(session, actor.team_id, now)
+        if store.programme_by_name(session, actor.team_id, name) is not None:
+            raise AdminInputError(f"A programme called `{name}` already exists.")
+        programme = store.add_programme(
+            session, Programme(team_id=actor.team_id, name=name, created_at=now)
+        )
+        for pair in args[2:]:
+            key, _, value = pair.partition("=")
+            apply_setting(programme, key, value)
+        return "Created. " + describe(programme, [])
+    if verb == "set" and len(args) >= 3:
+        programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
+        for pair in args[2:]:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
+            apply_setting(programme, key, value)
+        return "Updated. " + describe(programme, store.programme_leads(session, programme.id))
+    if verb in ("lead", "unlead") and len(args) == 3:
+        programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
+        user = parse_user_ref(args[2])
+        if user is None:
+            raise AdminInputError("Mention the person, e.g. @Sam.")
+        store.set_programme_lead(session, programme.id, user, verb == "lead")
+        return describe(programme, store.programme_leads(session, programme.id))
+    raise AdminInputError(
+        "Usage: `/ally admin programme list`, `create NAME [key=value…]`, "
+        "`set NAME key=value…` or `lead|unlead NAME @person`."
+    )
+
+
+@standalone_action(
+    "pair",
+    Permission.ADMIN,
+    "/ally admin pair preview|run [programme] | add @a @b | remove PAIR | swap PAIR @out @in",
+    "preview, run or adjust a pairing round",
+)
+def _pair(services: Services, actor: Actor, args: Sequence[str]) -> str:
+    verb = args[0].lower() if args else ""
+    if verb in ("preview", "run") and len(args) <= 2:
+        with services.db.transaction() as session:
+            programme = find(
+                session,
+                actor.team_id,
+                args[1].lower() if len(args) == 2 else None,
+                services.clock.now(),
+            )
+            programme_id, slot_args = (
+                programme.id,
+                (programme.tz, programme.weekday, programme.local_time, programme.cadence_weeks),
+            )
+        if verb == "preview":
+            return rounds.format_outcome(rounds.preview(services, programme_id), preview=True)
+        slot = latest_slot(services.clock.now(), *slot_args)
+        outcome = rounds.run_round(
+            services, programme_id, f"manual:{slot.date().isoformat()}", actor.user_id
+        )
+        return rounds.format_outcome(outcome, preview=False)
+    if verb == "remove" and len(args) == 2 and args[1].isdigit():
+        return rounds.remove_pair(services, actor, int(args[1]))
+    if verb == "add" and len(args) == 3:
+        users = [parse_user_ref(a) for a in args[1:]]
+        if None in users:
+            raise AdminInputError("Mention both people, e.g. `/ally admin pair add @a @b`.")
+        return rounds.add_pair(services, actor, [u for u in users if u])
+    if verb == "swap" and len(args) == 4 and args[1].isdigit():
+        out_user, in_user = parse_user_ref(args[2]), parse_user_ref(args[3])
+        if out_user is None or in_user is None:
+            raise AdminInputError("Usage: `/ally admin pair swap PAIR @leaving @joining`.")
+        return rounds.swap(services, actor, int(args[1]), out_user, in_user)
+    raise AdminInputError(
+        "Usage: `/ally admin pair preview|run [programme]`, `add @a @b`, `remove PAIR`, "
+        "`swap PAIR @leaving @joining`."
+    )
+
+
+@admin_action("history", Permission.ADMIN, "/ally admin history @person", "a member's pairings")
+def _history(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
+    user = parse_user_ref(args[0]) if len(args) == 1 else None
+    if user is None:
+        raise AdminInputError("Usage: `/ally admin history @person`.")
+    pairs = store.history_of(session, actor.team_id, user)
+    if not pairs:
+        return f"{mention(user)} hasn't been paired yet."
+    people = store.participants_of(session, [p.id for p in pairs])
+    lines = [f"*Pairings of {mention(user)}* (newest first)"]
+    for p in pairs:
+        others = [mention(pp.user_id) for pp in people[p.id] if pp.user_id != user]
+        lines.append(
+            f"• pair {p.id}, {p.created_at:%d %b %Y}: with {', '.join(others) or 'nobody'} "
+            f"({p.kind}, {p.status})"
+        )
+    return "\n".join(lines)
+
+
+@admin_action(
+    "rule",
+    Permission.ADMIN,
+    "/ally admin rule never|always @a @b [programme] | list [programme] | remove ID",
+    "pairing rules",
+)
+def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
+    verb = args[0].lower() if args else ""
+    if verb in ("never", "always") and len(args) in (3, 4):
+        a, b = parse_user_ref(args[1]), parse_user_ref(args[2])
+        if a is None or b is None or a == b:
+            raise AdminInputError("Mention two different people.")
+        programme = find(
+            session,
+            actor.team_id,
+            args[3].lower() if len(args) == 4 else None,
+            services.clock.now(),
+        )
+        added = store.add_rule(
+            session, programme.id, verb, a, b, actor.user_id, services.clock.now()
+        )
+        status = "added" if added else "already there"
+        return f"Rule {status}: {mention(a)} and {mention(b)} {verb} paired."
+    if verb == "list":
+        programme = find(
+            session,
+            actor.team_id,
+            args[1].lower() if len(args) == 2 else None,
+            services.clock.now(),
+        )
+        shown = [
+            f"• #{r.id} {r.kind}: {mention(r.owner)} and {mention(r.other)}"
+            for r in store.rules(session, programme.id)
+            if r.kind in ("never", "always", "ended")
+        ]
+        return "\n".join(["*Pairing rules*", *shown]) if shown else "No pairing rules."
+    if verb == "remove" and len(args) == 2 and args[1].isdigit():
+        programme = find(session, actor.team_id, None, services.clock.now())
+        if not store.remove_rule(session, programme.id, int(args[1])):
+            raise AdminInputError("No such rule.")
+        return "Rule removed."
+    raise AdminInputError("Usage: `/ally admin rule never|always @a @b`, `list`, `remove ID`.")

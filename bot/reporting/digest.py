@@ -1,0 +1,100 @@
+"""The weekly digest for programme leads: figures as text plus a 12-week chart.
+
+Sent on the programme's weekday once its intro time has passed, once per lead per
+ISO week (an outbox dedupe key), so restarts and several instances send it once.
+Every weekly point goes through the same threshold as the summaries.
+"""
+
+from __future__ import annotations
+
+from bot.core import outbox
+from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week
+from bot.reporting.charts import render_trend_png
+from bot.core.calendar import latest_slot
+from bot.core.services import Services
+from bot.reporting.summaries import figures, week_range
+from bot.reporting.sources import SOURCES, WeekCell
+from storage import members as members_store
+from storage import pairing as pairing_store
+
+WEEKS = 12
+
+
+def weekly_series(cells: list[WeekCell], weeks: list[str], t: int) -> dict[str, list[float | None]]:
+    """Per-week percentages, each shown only when its week has enough responses."""
+    by: dict[tuple[str, str], WeekCell] = {(c.week, c.metric): c for c in cells}
+
+    def rate(week: str, metric: str, denominator_metric: str | None = None) -> float | None:
+        cell = by.get((week, metric))
+        if cell is None:
+            return None
+        if denominator_metric is None:
+            n, k = cell.count, cell.total
+        else:
+            base = by.get((week, denominator_metric))
+            if base is None:
+                return None
+            n, k = base.count, cell.count
+        return round(100.0 * k / n, 1) if n >= t and 0 <= k <= n else None
+
+    return {
+        "met rate": [rate(w, "met") for w in weeks],
+        "check-in response rate": [rate(w, "checkins_answered", "pairs_formed") for w in weeks],
+        "prompt engagement": [rate(w, "prompts_answered") for w in weeks],
+    }
+
+
+def recipients(services: Services, team_id: str, programme_id: int) -> list[str]:
+    """The programme's leads, or else the workspace's leads and admins."""
+    with services.db.read() as session:
+        leads = pairing_store.programme_leads(session, programme_id)
+        if not leads:
+            granted = {g.user_id for g in members_store.list_grants(session, team_id)}
+            leads = sorted(granted | set(services.settings.admins))
+    return leads
+
+
+def send_due(services: Services) -> int:
+    """Scheduler task: owe each lead this week's digest once its day and time have come."""
+    now = services.clock.now()
+    week = iso_week(now)
+    owed = 0
+    with services.db.read() as session:
+        programmes = list(pairing_store.programmes(session))
+    for p in programmes:
+        slot = latest_slot(now, p.tz, p.weekday, p.local_time, 1)
+        if iso_week(slot) != week:
+            continue
+        t = effective_threshold(p.anonymity_threshold)
+        weeks = closed_weeks(now, WEEKS)
+        start, end = week_range(weeks)
+        with services.db.read() as session:
+            cells = [c for src in SOURCES.values() for c in src(session, p.id, start, end)]
+        series = weekly_series(cells, weeks, t)
+        chart = render_trend_png(weeks, series, f"{p.name}: last {WEEKS} weeks")
+        recent = figures(services, p.id, weeks[-4:], t)
+        lines = [f"*Weekly digest: {p.name}* (last 4 complete weeks; small groups hidden)"]
+        lines += [f"• {k}: {'hidden' if v is None else v}" for k, v in recent.metrics.items()]
+        for name, values in series.items():
+            shown = ", ".join("-" if v is None else f"{v:g}%" for v in values)
+            lines.append(f"• {name}, week by week: {shown}")
+        text = "\n".join(lines)
+        with services.db.transaction() as session:
+            for lead in recipients(services, p.team_id, p.id):
+                key = f"digest:{p.id}:{week}:{lead}"
+                if outbox.send_dm(
+                    session, team_id=p.team_id, user_id=lead, text=text, now=now, dedupe_key=key
+                ):
+                    owed += 1
+                    outbox.send_file(
+                        session,
+                        team_id=p.team_id,
+                        user_id=lead,
+                        content=chart,
+                        filename=f"allybot-{p.name}-{week}.png",
+                        title=f"{p.name}: met rate, check-in response, prompt engagement",
+                        comment="The last 12 weeks (gaps: too few responses to show).",
+                        now=now,
+                        dedupe_key=key + ":chart",
+                    )
+    return owed

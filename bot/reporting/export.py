@@ -1,0 +1,75 @@
+"""``allybot export --programme NAME --format csv``: aggregate figures only.
+
+The same anonymity rules as the summaries apply; no row-level or personal data is
+ever written (hidden figures are exported as empty cells).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from bot.core.admin import AdminInputError
+from bot.reporting.anonymity import closed_weeks, effective_threshold
+from bot.cli import EXTRA_COMMANDS
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.reporting.digest import WEEKS, weekly_series
+from bot.programmes.settings import find
+from bot.core.services import Services
+from bot.reporting.summaries import figures, week_range
+from bot.reporting.sources import SOURCES
+from storage.db import Database
+
+
+def export_csv(services: Services, team_id: str, programme: str) -> str:
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        p = find(session, team_id, programme, now)
+        programme_id, t = p.id, effective_threshold(p.anonymity_threshold)
+    weeks = closed_weeks(now, WEEKS)
+    start, end = week_range(weeks)
+    with services.db.read() as session:
+        cells = [c for src in SOURCES.values() for c in src(session, programme_id, start, end)]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["week", "metric", "value"])
+    for name, values in weekly_series(cells, weeks, t).items():
+        for week, value in zip(weeks, values, strict=True):
+            writer.writerow([week, name, "" if value is None else value])
+    period = figures(services, programme_id, weeks[-4:], t)
+    label = f"{weeks[-4]}..{weeks[-1]}"
+    for name, value in period.metrics.items():
+        writer.writerow([label, name, "" if value is None else value])
+    for category, count in period.feedback_counts.items():
+        writer.writerow([label, f"feedback {category}", "" if count is None else count])
+    return out.getvalue()
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--programme", default="default")
+    p.add_argument("--format", choices=["csv"], default="csv")
+    p.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--team", required=True, help="Slack team id")
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    services = Services(settings, Database(settings.database_url), SystemClock(), gateway=None)  # type: ignore[arg-type]
+    try:
+        text = export_csv(services, args.team, args.programme)
+    except AdminInputError as exc:
+        print(f"allybot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        services.db.dispose()
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+EXTRA_COMMANDS["export"] = ("export aggregate programme figures as CSV", _configure, _run)

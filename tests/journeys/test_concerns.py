@@ -1,0 +1,53 @@
+"""A check-in concern reaches the programme's leads, anonymously by default."""
+
+from __future__ import annotations
+
+from bot.app import AllyBot
+from bot.core.clock import FrozenClock
+from bot.sandbox.slackfake import SlackFake
+from tests.conftest import ADMIN
+from tests.support.slack_requests import SlackSender
+
+
+def test_typed_concern_goes_to_leads_anonymously(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+):
+    slack.command(ADMIN, "admin programme lead default <@U0COLL31>")
+    reply = slack.command("U0COLL05", "uncomfortable he kept <!channel> talking over me")
+    assert "not a formal HR report" in reply.text and "1 programme lead" in reply.text
+    app.dispatcher.drain()
+    (note,) = slack_fake.messages_to("U0COLL31")
+    text = note.args["text"]
+    assert "talking over me" in text and "U0COLL05" not in text
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert "HR" in text
+    assert slack_fake.messages_to("U0COLL05") == []
+
+
+def test_form_with_shared_name(app: AllyBot, slack: SlackSender, slack_fake: SlackFake):
+    slack.block_action("U0COLL06", "checkin_uncomfortable", "1")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
+    payload = {
+        "type": "view_submission",
+        "team": {"id": slack.team_id},
+        "user": {"id": "U0COLL06", "team_id": slack.team_id},
+        "view": {
+            "id": "V0UNC",
+            "type": "modal",
+            "hash": "h",
+            "callback_id": "uncomfortable_modal",
+            "private_metadata": "",
+            "state": {
+                "values": {
+                    "text": {"value": {"type": "plain_text_input", "value": "awkward"}},
+                    "share": {
+                        "value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}
+                    },
+                }
+            },
+        },
+    }
+    assert slack.interaction(payload).json()["response_action"] == "update"
+    app.dispatcher.drain()
+    (note,) = slack_fake.messages_to(ADMIN)  # no programme leads: workspace admins/leads
+    assert "<@U0COLL06>" in note.args["text"]

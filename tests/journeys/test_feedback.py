@@ -1,0 +1,132 @@
+"""Anonymous feedback end to end: open from every surface, store nothing identifying."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy import inspect, select
+
+from bot.app import AllyBot
+from bot.sandbox.slackfake import SlackFake
+from storage.feedback_models import Feedback, FeedbackQuota
+from tests.support.slack_requests import SlackSender
+
+HOSTILE = (
+    "Allies talk over us. <!channel> <@U0ALLY01|sam> <#C0123ABCD|general> "
+    "<https://evil.example|click> see https://x.example/p and U0ALLY01 or sam@corp.example"
+)
+
+
+def submission(user: str, team: str, text: str, view_id: str = "V0FB", **extra: str) -> dict:
+    values = {
+        "category": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": extra.get("category", "performative")},
+            }
+        },
+        "rating": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
+        "text": {"value": {"type": "plain_text_input", "value": text}},
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team},
+        "user": {"id": user, "team_id": team},
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "hash": "h1",
+            "callback_id": "feedback_modal",
+            "private_metadata": "",
+            "state": {"values": values},
+        },
+    }
+
+
+def test_form_opens_from_command_shortcut_home_and_checkin(
+    slack: SlackSender, slack_fake: SlackFake
+):
+    reply = slack.command("U0COLL01", "feedback")
+    assert "never stored" in reply.text
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
+    slack.interaction(
+        {
+            "type": "shortcut",
+            "callback_id": "ally_feedback",
+            "team": {"id": slack.team_id},
+            "user": {"id": "U0COLL01", "team_id": slack.team_id},
+            "trigger_id": "1.2.3",
+        }
+    )
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 2, 10)
+    slack.block_action("U0COLL01", "feedback_open", "7")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 3, 10)
+    views = [c.args["view"]["callback_id"] for c in slack_fake.calls("views.open")]
+    assert views == ["feedback_modal"] * 3
+    slack.command("U0COLL01", "join colleague")
+    slack.event({"type": "app_home_opened", "user": "U0COLL01", "tab": "home"})
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
+    assert "feedback_open" in json.dumps(slack_fake.calls("views.publish")[0].args)
+
+
+def test_stored_without_identity_and_scrubbed(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    reply = slack.interaction(submission("U0COLL02", slack.team_id, HOSTILE))
+    data = reply.json()
+    assert data["response_action"] == "update"
+    shown = json.dumps(data["view"])
+    assert "Not stored" in shown and "<!channel>" not in shown
+    # The same submission delivered twice (double click, retry) is stored once.
+    slack.interaction(submission("U0COLL02", slack.team_id, HOSTILE))
+    with app.services.db.read() as s:
+        rows = list(s.scalars(select(Feedback)))
+        assert len(rows) == 1
+        body, week = rows[0].body, rows[0].week
+        quota_keys = list(s.scalars(select(FeedbackQuota.key)))
+    for leaked in (
+        "<!channel>",
+        "U0ALLY01",
+        "C0123ABCD",
+        "evil.example",
+        "x.example",
+        "sam@corp",
+        "U0COLL02",
+    ):
+        assert leaked not in body, leaked
+    assert body.startswith("Allies talk over us.")
+    assert week.startswith("2026-W")
+    assert all("U0COLL02" not in k for k in quota_keys)
+    assert "Allies talk over us" not in caplog.text and "U0COLL02" not in caplog.text
+
+
+def test_feedback_table_cannot_identify_an_author(app: AllyBot):
+    columns = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback")}
+    assert columns == {
+        "id",
+        "programme_id",
+        "week",
+        "category",
+        "rating",
+        "body",
+        "reply_token_hash",
+    }
+    assert not any(
+        word in c for c in columns for word in ("user", "slack", "email", "created", "ts")
+    )
+    quota = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback_quota")}
+    assert quota == {"key", "week", "used"}
+
+
+def test_weekly_limit_without_identity(app: AllyBot, slack: SlackSender):
+    for i in range(3):
+        ok = slack.interaction(submission("U0COLL03", slack.team_id, f"point {i}", f"V{i}"))
+        assert ok.json()["response_action"] == "update"
+    over = slack.interaction(submission("U0COLL03", slack.team_id, "one more", "V9"))
+    assert over.json()["response_action"] == "errors"
+    other = slack.interaction(submission("U0COLL04", slack.team_id, "mine", "V10"))
+    assert other.json()["response_action"] == "update"
+    with app.services.db.read() as s:
+        assert len(list(s.scalars(select(Feedback)))) == 4

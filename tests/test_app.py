@@ -1,0 +1,53 @@
+"""The assembled app over real HTTP: health check, unknown paths, oversized bodies."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bot.app import AllyBot, create_app
+from bot.core.config import ConfigError, Settings
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_healthz_answers_when_the_database_does(served: str):
+    status, body = get(served + "/healthz")
+    assert status == 200 and json.loads(body) == {"ok": True}
+    assert get(served + "/nope")[0] == 404
+
+
+def test_oversized_body_is_refused_before_bolt(served: str):
+    """A declared body over 1 MB is refused from its headers alone, before it is read."""
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(served)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    conn.putrequest("POST", "/slack/events")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", "2000000")
+    conn.endheaders()
+    assert conn.getresponse().status == 413
+    conn.close()
+
+
+def test_every_client_uses_the_configured_base_url(app: AllyBot, settings: Settings):
+    assert app.bolt.client.base_url == settings.slack_api_url
+    assert app.services.gateway.client is app.bolt.client  # type: ignore[attr-defined]
+
+
+def test_create_app_refuses_incomplete_settings(settings: Settings):
+    from dataclasses import replace
+
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        create_app(replace(settings, slack_bot_token=None))
