@@ -16,10 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from bot.reporting.anonymity import closed_weeks
+from bot.capabilities import registry
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
+from bot.core.gateway import OfflineGateway
 from bot.core.services import Services
+from bot.reporting.anonymity import closed_weeks
 from bot.reporting.summaries import figures
 from storage import migrate
 from storage.db import Database
@@ -98,7 +100,9 @@ def main() -> None:
         t0 = time.perf_counter()
         pid = build(db, outcomes, feedback)
         built = time.perf_counter() - t0
-        services = Services(Settings(database_url=url), db, FrozenClock(NOW), gateway=None)  # type: ignore[arg-type]
+        services = Services(
+            Settings(database_url=url), db, FrozenClock(NOW), OfflineGateway(), registry()
+        )
         print(
             f"summary on SQLite: {outcomes:,} check-in outcomes, {feedback:,} feedback "
             f"items (built in {built:.1f}s)"

@@ -21,6 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
@@ -127,11 +128,13 @@ def create_app(
     settings.require_serving()
     db = Database(settings.database_url)
     client = make_web_client(settings)
+    registry = capabilities.registry()
     services = Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
         gateway=gateway or WebClientGateway(client),
+        registry=registry,
     )
     bolt = App(
         client=client,
@@ -161,7 +164,7 @@ def create_app(
     # sent it) must never reach a log, so their loggers stay at INFO whatever LOG_LEVEL.
     for name in ("slack_bolt", "slack_sdk"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
-    register_all(bolt)
+    register_all(bolt, registry)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
     scheduler = Scheduler(services, dispatcher, settings.tick_seconds, owner=instance)
     return AllyBot(settings, services, bolt, dispatcher, scheduler)

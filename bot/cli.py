@@ -1,20 +1,27 @@
-"""``allybot``: the command line (``python -m bot`` does the same)."""
+"""``allybot``: the command line (``python -m bot`` does the same).
+
+``serve`` and ``db`` are the entry's own verbs; every other verb is contributed by
+a capability (:class:`~bot.core.registry.CliVerb`) and assembled from
+:data:`bot.capabilities.CAPABILITIES`, in that order.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from bot import capabilities
+from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, configure_logging, load_settings
+from bot.core.errors import UserError
+from bot.core.gateway import OfflineGateway
+from bot.core.registry import Registry
+from bot.core.services import Services
+from storage.db import Database
 
-#: Extra subcommands contributed by feature modules: name -> (configure parser, run).
-Configure = Callable[[argparse.ArgumentParser], None]
-Run = Callable[[Settings, argparse.Namespace], int]
-EXTRA_COMMANDS: dict[str, tuple[str, Configure, Run]] = {}
 
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(registry: Registry) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="allybot",
         description="A Slack bot that runs allyship buddy programmes. "
@@ -26,14 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
     db_sub.add_parser("current", help="show the schema revision")
-    for name, (help_text, configure, _run) in EXTRA_COMMANDS.items():
-        configure(sub.add_parser(name, help=help_text))
+    for verb in registry.cli_verbs.values():
+        verb.configure(sub.add_parser(verb.name, help=verb.help))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-
-    parser = build_parser()
+    registry = capabilities.registry()
+    parser = build_parser(registry)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -48,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings)
         if args.command == "db":
             return _db(settings, args, parser)
-        return EXTRA_COMMANDS[args.command][2](settings, args)
+        return _run_verb(settings, registry, args)
     except ConfigError as exc:
         print(f"allybot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -56,9 +63,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
+    """Run a capability's verb as the operator; a refusal is one line and exit code 2."""
+    services = Services(
+        settings, Database(settings.database_url), SystemClock(), OfflineGateway(), registry
+    )
+    try:
+        return registry.cli_verbs[args.command].run(services, args)
+    except (UserError, OSError) as exc:
+        print(f"allybot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        services.db.dispose()
+
+
 def _db(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from storage import migrate
-    from storage.db import Database
 
     db = Database(settings.database_url)
     try:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core import commands
-from handlers.common import actor, services
+from handlers.common import actor, open_modal, services
 
 
 def register(app: App) -> None:
@@ -21,6 +21,4 @@ def ally(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     reply = commands.handle(svc, actor(context), text if isinstance(text, str) else "")
     ack(response_type="ephemeral", **reply.as_message())
     if reply.modal is not None and command.get("trigger_id"):
-        svc.gateway.call(
-            "views.open", {"trigger_id": command["trigger_id"], "view": reply.modal.to_dict()}
-        )
+        open_modal(svc, command["trigger_id"], reply.modal)

@@ -1,16 +1,28 @@
-"""Helpers shared by the listeners: who is asking and with which services."""
+"""Helpers shared by the listeners: who is asking, with which services, and the one
+way a modal is opened."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import BoltContext
+from slack_sdk.models.views import View
 
 from bot.core.services import Actor, Services
 
 
 def services(context: BoltContext) -> Services:
-    return context["services"]  # type: ignore[no-any-return]
+    svc = context["services"]
+    if not isinstance(svc, Services):
+        raise TypeError("the services middleware did not run")
+    return svc
 
 
 def actor(context: BoltContext) -> Actor:
     team = context.team_id or context.enterprise_id or ""
     return Actor(team_id=team, user_id=context.user_id or "")
+
+
+def open_modal(svc: Services, trigger_id: Any, view: View) -> None:
+    """``views.open`` with the trigger id Slack sent along."""
+    svc.gateway.call("views.open", {"trigger_id": trigger_id, "view": view.to_dict()})

@@ -1,4 +1,4 @@
-"""Events API listeners."""
+"""Events API listeners: each event type runs the listeners capabilities contributed."""
 
 from __future__ import annotations
 
@@ -6,26 +6,24 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.membership import home
-from bot.membership import members as membership
-from bot.core.services import Actor
+from bot.core.registry import EventListener, Registry
 from handlers.common import actor, services
 
 
-def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.event("user_change")(user_changed)
+def register(app: App, registry: Registry) -> None:
+    for event_type, listeners in registry.events.items():
+        app.event(event_type)(_listener(listeners))
 
 
-def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab", "home") != "home":
-        return
-    home.on_opened(services(context), actor(context), body.get("event_id"))
+def _listener(listeners: list[EventListener]) -> Any:
+    def listener(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        event_id = body.get("event_id")
+        for each in listeners:
+            each.run(
+                services(context),
+                actor(context),
+                event,
+                event_id if isinstance(event_id, str) else None,
+            )
 
-
-def user_changed(event: dict[str, Any], context: BoltContext) -> None:
-    user = event.get("user")
-    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
-        return
-    who = Actor(team_id=actor(context).team_id, user_id=user["id"])
-    membership.apply_timezone(services(context), who, user.get("tz"), user.get("tz_offset"))
+    return listener

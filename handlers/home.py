@@ -1,4 +1,4 @@
-"""App Home buttons."""
+"""App Home buttons (``home_*``): done once per click, then the Home is refreshed."""
 
 from __future__ import annotations
 

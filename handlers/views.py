@@ -1,114 +1,78 @@
-"""Modal submissions."""
+"""Modal submissions: read the form into a :class:`~bot.core.registry.ViewInput`,
+run the capability's handler, answer with errors, an updated view, or a close.
+
+A :class:`~bot.core.errors.UserError` is shown under the modal's ``error_block``;
+modal errors are plain text, so mrkdwn backticks are dropped.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.views import View
 
-from bot.feedback import capability as feedback_feature
-from bot.feedback import replies as feedback_replies
-from bot.pairing import commands as pairing_commands
-from bot.programmes import form as programme_ui
-from bot.prompts import commands as prompt_commands
-from bot.prompts import capability as prompt_feature
+from bot.core.commands import BUSY
+from bot.core.errors import UserError
+from bot.core.registry import FieldErrors, Modal, Registry, ViewInput
 from handlers.common import actor, services
+from storage.db import StorageBusy
+
+ERROR_CHARS = 150
 
 
-def register(app: App) -> None:
-    app.view("checkin_modal")(checkin_submitted)
-    app.view("reflect_modal")(reflection_submitted)
-    app.view("programme_modal")(programme_submitted)
-    app.view("prompts_modal")(prompts_submitted)
-    app.view("feedback_modal")(feedback_submitted)
-    app.view("uncomfortable_modal")(uncomfortable_submitted)
-    app.view("feedback_answer_modal")(answer_submitted)
+def register(app: App, registry: Registry) -> None:
+    for modal in registry.modals.values():
+        app.view(modal.callback_id)(_listener(modal))
 
 
-def _value(view: dict[str, Any], block: str) -> str | None:
-    state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
-    if not isinstance(state, dict):
-        return None
-    selected = state.get("selected_option")
-    if isinstance(selected, dict):
-        return str(selected.get("value"))
-    value = state.get("value")
-    return value if isinstance(value, str) else None
-
-
-def checkin_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    error = pairing_commands.checkin_submitted(
-        services(context),
-        actor(context),
-        str(view.get("private_metadata", "")),
-        _value(view, "usefulness"),
-        _value(view, "note"),
+def read_form(view: dict[str, Any]) -> ViewInput:
+    """Every input block's value (text typed or option chosen) and checkbox choices."""
+    values: dict[str, str | None] = {}
+    selected: dict[str, list[str]] = {}
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    for block_id, actions in (blocks if isinstance(blocks, dict) else {}).items():
+        element = next(iter(actions.values()), None) if isinstance(actions, dict) else None
+        if not isinstance(element, dict):
+            continue
+        option = element.get("selected_option")
+        value = element.get("value")
+        if isinstance(option, dict) and isinstance(option.get("value"), str):
+            values[block_id] = option["value"]
+        else:
+            values[block_id] = value if isinstance(value, str) else None
+        chosen = element.get("selected_options")
+        if isinstance(chosen, list):
+            selected[block_id] = [
+                o["value"]
+                for o in chosen
+                if isinstance(o, dict) and isinstance(o.get("value"), str)
+            ]
+    metadata = view.get("private_metadata")
+    return ViewInput(
+        private_metadata=metadata if isinstance(metadata, str) else "",
+        values=values,
+        selected=selected,
+        key=f"view:{view.get('id')}:{view.get('hash')}",
     )
-    if error:
-        ack(response_action="errors", errors={"usefulness": error})
-    else:
-        ack()
 
 
-def reflection_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    error = prompt_commands.reflection_submitted(
-        services(context),
-        actor(context),
-        str(view.get("private_metadata", "")),
-        _value(view, "reflection"),
-        f"view:{view.get('id')}:{view.get('hash')}",
-    )
-    if error:
-        ack(response_action="errors", errors={"reflection": error})
-    else:
-        ack()
+def _listener(modal: Modal) -> Any:
+    def listener(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        try:
+            result = modal.run(services(context), actor(context), read_form(view))
+        except UserError as exc:
+            result = FieldErrors({modal.error_block: str(exc)})
+        except StorageBusy:
+            result = FieldErrors({modal.error_block: BUSY})
+        if isinstance(result, FieldErrors):
+            errors = {k: v.replace("`", "")[:ERROR_CHARS] for k, v in result.errors.items()}
+            ack(response_action="errors", errors=errors)
+        elif isinstance(result, View):
+            ack(response_action="update", view=result.to_dict())
+        else:
+            ack()
 
-
-def programme_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    values = {key: _value(view, key) for key, _label in programme_ui.FIELDS}
-    error = programme_ui.save(
-        services(context), actor(context), str(view.get("private_metadata", "")), values
-    )
-    if error:
-        ack(response_action="errors", errors={"cadence": error[:150]})
-    else:
-        ack()
-
-
-def prompts_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    values = {key: _value(view, key) for key, _label, _opt in prompt_feature.PROMPT_FORM_FIELDS}
-    error = prompt_feature.save_prompt_form(services(context), actor(context), values)
-    if error:
-        ack(response_action="errors", errors={"action": error[:150]})
-    else:
-        ack()
-
-
-def feedback_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    values = {key: _value(view, key) for key in ("category", "rating", "text")}
-    result = feedback_feature.submitted(
-        services(context), actor(context), values, f"view:{view.get('id')}:{view.get('hash')}"
-    )
-    if isinstance(result, str):
-        ack(response_action="errors", errors={"text": result[:150]})
-    else:
-        ack(response_action="update", view=result.to_dict())
-
-
-def uncomfortable_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    share = view.get("state", {}).get("values", {}).get("share", {}).get("value", {})
-    chosen = share.get("selected_options") if isinstance(share, dict) else None
-    result = feedback_feature.concern_submitted(
-        services(context), actor(context), _value(view, "text"), bool(chosen)
-    )
-    ack(response_action="update", view=result.to_dict())
-
-
-def answer_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    error = feedback_replies.author_answer(
-        services(context), str(view.get("private_metadata", "")), _value(view, "text")
-    )
-    if error:
-        ack(response_action="errors", errors={"text": error})
-    else:
-        ack()
+    listener.__name__ = f"modal_{modal.callback_id}"
+    return listener

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from storage import members as store
 
@@ -19,11 +20,19 @@ class Permission(StrEnum):
     ADMIN = "admin"
 
 
-class Denied(Exception):
-    """The actor lacks the permission; the attempt has been audited."""
+class Denied(UserError):
+    """The actor lacks the permission; the attempt has been audited.
 
-    def __init__(self, permission: Permission) -> None:
-        super().__init__(f"needs {permission}")
+    The message is the refusal the person sees; callers that need a more specific
+    one (a summary, a reply) pass ``refusal`` to :func:`check`.
+    """
+
+    def __init__(self, permission: Permission, refusal: str | None = None) -> None:
+        super().__init__(
+            refusal
+            or f"Sorry, only programme {permission}s can do that. Nothing was changed; "
+            "an admin can give you access."
+        )
         self.permission = permission
 
 
@@ -40,7 +49,13 @@ def allowed(services: Services, session: Session, actor: Actor, permission: Perm
 
 
 def check(
-    services: Services, actor: Actor, permission: Permission, action: str, target: str | None = None
+    services: Services,
+    actor: Actor,
+    permission: Permission,
+    action: str,
+    target: str | None = None,
+    *,
+    refusal: str | None = None,
 ) -> None:
     """Raise :class:`Denied` (after writing the audit entry) unless ``actor`` may act."""
     with services.db.transaction() as session:
@@ -56,4 +71,4 @@ def check(
             now=services.clock.now(),
             detail=f"requires {permission}",
         )
-    raise Denied(permission)
+    raise Denied(permission, refusal)

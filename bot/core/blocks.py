@@ -1,29 +1,23 @@
 """Block Kit views, built with ``slack_sdk.models`` so Slack's limits are checked.
 
-Every piece of text that came from a person is escaped with
-:func:`bot.text.escape` before it lands in a block.
+Shared helpers for replies, sections and buttons. Every piece of text that came
+from a person is escaped with :func:`bot.core.text.escape` before it lands in a
+block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     ConfirmObject,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
-
-from bot.membership.members import MemberView, Role, Status
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -97,80 +91,3 @@ def button(
 
 def text_reply(markdown: str) -> Reply:
     return Reply(text=markdown, blocks=sections(markdown))
-
-
-ABOUT = (
-    "*Allyship buddies* pairs allies with colleagues who opted in, for regular, "
-    "low-key check-ins. Allies listen and follow through; colleagues say what would "
-    "actually help. Between check-ins you get short reflection prompts, and anyone can "
-    "tell the programme, anonymously, what works and what feels performative."
-)
-
-ROLE_LABEL = {Role.ALLY: "ally", Role.COLLEAGUE: "colleague"}
-
-
-def status_text(member: MemberView | None) -> str:
-    if member is None:
-        return "You're not in the programme. Join with `/ally join ally` or `/ally join colleague`."
-    line = f"You're in the programme as *{ROLE_LABEL[member.role]}*, status *{member.status}*"
-    if member.status is Status.PAUSED and member.paused_until:
-        line += f" until {member.paused_until:%A %d %B %Y}"
-    return line + "."
-
-
-def leave_confirm() -> ConfirmObject:
-    return ConfirmObject(
-        title="Leave the programme?",
-        text="You won't be paired or sent prompts. You can rejoin any time.",
-        confirm="Leave",
-        deny="Stay",
-    )
-
-
-def home_view(
-    member: MemberView | None,
-    roles: set[str],
-    lead_blocks: Sequence[Block] = (),
-    member_blocks: Sequence[Block] = (),
-) -> View:
-    """The App Home tab: what the programme is, your membership and your tools."""
-    blocks: list[Block] = [HeaderBlock(text="Allyship buddies"), section(ABOUT), DividerBlock()]
-    if member is None:
-        blocks += [
-            section("*Join the programme*\nChoose how you'd like to take part."),
-            ActionsBlock(
-                block_id="home_join",
-                elements=[
-                    button("Join as ally", "home_join_ally", "ally", style="primary"),
-                    button("Join as colleague", "home_join_colleague", "colleague"),
-                ],
-            ),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="Colleagues always opt in themselves; nobody can sign you up."
-                    )
-                ]
-            ),
-        ]
-    else:
-        actions = []
-        if member.status is Status.PAUSED:
-            actions.append(button("Resume", "home_resume", style="primary"))
-        else:
-            actions.append(button("Pause 2 weeks", "home_pause", "2"))
-        actions.append(button("Leave", "home_leave", style="danger", confirm=leave_confirm()))
-        blocks += [
-            section(f"*Your membership*\n{status_text(member)}"),
-            ActionsBlock(block_id="home_membership", elements=actions),
-            *member_blocks,
-        ]
-    if roles & {"lead", "admin"}:
-        blocks += [DividerBlock(), HeaderBlock(text="Programme tools")]
-        blocks += list(lead_blocks) or [
-            section(
-                "Leads see programme summaries here; admins also manage roles "
-                "with `/ally admin list`."
-            )
-        ]
-    return View(type="home", blocks=blocks[:HOME_BLOCK_LIMIT])

@@ -1,22 +1,59 @@
-"""Forgetting a person: every feature says how to erase what it holds about them.
+"""Forgetting a person: every capability says how to erase what it holds about them.
 
-``/ally forget`` runs every registered :data:`Forgetter` in one transaction, so a
-person's data goes all at once or not at all. A forgetter deletes personal data
-(or, for figures already reported to leads in aggregate, unlinks it from the
-person so closed summaries do not change and cannot be differenced).
+``/ally forget`` runs every contributed :class:`~bot.core.registry.Forgetter`
+in one transaction, so a person's data goes all at once or not at all. A
+forgetter deletes personal data (or, for figures already reported to leads in
+aggregate, unlinks it from the person so closed summaries do not change and
+cannot be differenced).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
+from slack_sdk.models.blocks import ActionsBlock, ConfirmObject
 
-#: (session, team_id, user_id) -> number of rows erased or unlinked.
-Forgetter = Callable[[Session, str, str], int]
+from bot.core.blocks import Reply, button, section, text_reply
+from bot.core.services import Actor, Services
 
-FORGETTERS: dict[str, Forgetter] = {}
+FORGET_WARNING = (
+    "This deletes everything allybot holds about you: your membership, journal, "
+    "pairing history and rules, and messages waiting for you. Figures already shown to "
+    "leads as anonymous totals stay as they are, with nothing linking them to you. "
+    "It can't be undone."
+)
 
 
-def register(name: str, forgetter: Forgetter) -> None:
-    FORGETTERS[name] = forgetter
+def forget(services: Services, actor: Actor) -> int:
+    """Erase everything allybot holds about the person, in one transaction."""
+    with services.db.transaction() as session:
+        return sum(
+            f.run(session, actor.team_id, actor.user_id) for f in services.registry.forgetters
+        )
+
+
+def forget_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    """``/ally forget``: explain and ask to confirm; ``forget confirm`` does it."""
+    if args and args[0].lower() == "confirm":
+        return forget_button(services, actor, "")
+    confirm = ConfirmObject(
+        title="Delete all your data?", text=FORGET_WARNING[:300], confirm="Delete", deny="Keep"
+    )
+    return Reply(
+        text=FORGET_WARNING + " Type `/ally forget confirm` to go ahead.",
+        blocks=[
+            section(FORGET_WARNING),
+            ActionsBlock(
+                elements=[
+                    button("Delete my data", "forget_confirm", style="danger", confirm=confirm)
+                ]
+            ),
+            section("Or type `/ally forget confirm`."),
+        ],
+    )
+
+
+def forget_button(services: Services, actor: Actor, value: str) -> Reply:
+    """The confirmed "Delete my data" (button value unused)."""
+    forget(services, actor)
+    return text_reply("Done: everything allybot held about you has been deleted.")

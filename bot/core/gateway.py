@@ -74,6 +74,23 @@ class SlackGateway(Protocol):
     ) -> dict[str, Any]: ...
 
 
+class OfflineGateway:
+    """The gateway of the command line, which never talks to Slack.
+
+    CLI verbs only write to the database (a running bot delivers what they owe
+    through the outbox), so any call here is a programming error, reported as a
+    permanent Slack failure rather than a hidden network request.
+    """
+
+    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise PermanentError(method, "the command line does not call Slack")
+
+    def upload_file(
+        self, *, channel: str, content: bytes, filename: str, title: str, initial_comment: str
+    ) -> dict[str, Any]:
+        raise PermanentError("files_upload_v2", "the command line does not call Slack")
+
+
 def make_web_client(settings: Settings) -> WebClient:
     """The one way allybot builds a ``WebClient``: our base URL, Slack's retry handlers.
 

@@ -1,6 +1,7 @@
 """Background work: deliver the outbox and run whatever is due.
 
-Jobs carry no state: each tick re-reads what is due from the database, so a
+The due-work tick runs every capability's :class:`~bot.core.registry.Task`
+in capability order. Jobs carry no state: each tick re-reads what is due from the database, so a
 restart (or a long pause) simply catches up, once. With several instances on
 one PostgreSQL, outbox rows are claimed under leases (any instance may send)
 and the due-work tick runs only on the instance holding the ``scheduler`` lease.
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.membership import members as membership
 from bot.core.outbox import Dispatcher
 from bot.core.services import Services
 from storage import events, leases
@@ -23,17 +22,10 @@ from storage import events, leases
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
-Task = Callable[[Services], object]
-
-#: Due-work run on each tick by the lease holder, in order. Features append.
-TASKS: dict[str, Task] = {
-    "resume-paused": membership.resume_due,
-    "refresh-timezones": membership.refresh_missing_timezones,
-    "prune-events": lambda s: _prune_events(s),
-}
 
 
-def _prune_events(services: Services) -> int:
+def prune_events(services: Services) -> int:
+    """Forget idempotency keys older than any retry Slack would still send."""
     with services.db.transaction() as session:
         return events.prune(session, services.clock.now() - timedelta(days=2))
 
@@ -103,9 +95,9 @@ class Scheduler:
         except Exception:
             log.exception("could not take the scheduler lease")
             return results
-        for name, task in TASKS.items():
+        for name, task in self.services.registry.tasks.items():
             try:
-                results[name] = task(self.services)
+                results[name] = task.run(self.services)
             except Exception:
                 log.exception("scheduled task %s failed; will retry next tick", name)
         return results

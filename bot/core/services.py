@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from bot.core.config import Settings
 from bot.core.gateway import SlackGateway
 from storage import events
 from storage.db import Database
+
+if TYPE_CHECKING:  # the registry's types refer back to Services
+    from bot.core.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ class Services:
     db: Database
     clock: Clock
     gateway: SlackGateway
+    #: What the assembled capabilities contribute (commands, tasks, sections...).
+    registry: Registry
 
     @contextmanager
     def once(self, key: str) -> Iterator[Session | None]:

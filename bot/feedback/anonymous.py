@@ -25,10 +25,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.reporting.anonymity import iso_week
+from bot.core.blocks import section
+from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape
-from bot.core.blocks import section
+from bot.reporting.anonymity import iso_week
 from storage import feedback as store
 from storage import members as members_store
 from storage.feedback_models import Feedback
@@ -47,7 +48,7 @@ _SLACK_ID = re.compile(r"\b[UWBCGDT][A-Z0-9]{7,}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 
 
-class FeedbackError(Exception):
+class FeedbackError(UserError):
     """Shown on the form; nothing was stored."""
 
 

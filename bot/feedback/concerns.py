@@ -16,10 +16,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core import outbox
-from bot.reporting.digest import recipients
+from bot.core.blocks import section
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape, mention
-from bot.core.blocks import section
+from bot.reporting.digest import recipients
 from storage import members as members_store
 
 NOT_HR = (

@@ -17,12 +17,13 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.core import authz
-from bot.reporting.anonymity import iso_week
 from bot.core.authz import Permission
+from bot.core.blocks import Reply, button, section, text_reply
+from bot.core.errors import UserError
 from bot.core.gateway import SlackError
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape
-from bot.core.blocks import Reply, button, section, text_reply
+from bot.reporting.anonymity import iso_week
 from storage import feedback as store
 from storage import pairing as pairing_store
 from storage.feedback_models import FeedbackReply
@@ -30,7 +31,7 @@ from storage.feedback_models import FeedbackReply
 REF_LEN = 8
 
 
-class ReplyError(Exception):
+class ReplyError(UserError):
     """Shown to the person; nothing changed."""
 
 
@@ -59,7 +60,14 @@ def send_confirmation(services: Services, actor: Actor, token: str) -> bool:
 
 def lead_reply(services: Services, actor: Actor, ref: str, text: str) -> str:
     """A lead answers a feedback item by its short reference (leads and admins only)."""
-    authz.check(services, actor, Permission.LEAD, "feedback.reply", ref[:REF_LEN])
+    authz.check(
+        services,
+        actor,
+        Permission.LEAD,
+        "feedback.reply",
+        ref[:REF_LEN],
+        refusal="Sorry, only programme leads and admins can reply to feedback.",
+    )
     body = clean(text, 2000)
     if len(ref) != REF_LEN or not body:
         raise ReplyError("Usage: `/ally reply REF your reply` (REF is shown next to the text).")
@@ -123,14 +131,13 @@ def answer_form(token: str) -> View:
     )
 
 
-def author_answer(services: Services, token: str, text: str | None) -> str | None:
-    """Store the author's answer; returns an error for the form or None."""
+def author_answer(services: Services, token: str, text: str | None) -> None:
+    """Store the author's answer; raises :class:`ReplyError` for the form."""
     body = clean(text or "", 2000)
     if not body:
-        return "Write a few words."
+        raise ReplyError("Write a few words.")
     with services.db.transaction() as session:
         item = store.by_token_hash(session, hashlib.sha256(token.encode()).hexdigest())
         if item is None:
-            return "That feedback can no longer be found."
+            raise ReplyError("That feedback can no longer be found.")
         _append(session, item.id, from_lead=False, body=body, week=iso_week(services.clock.now()))
-    return None

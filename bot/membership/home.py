@@ -1,41 +1,44 @@
-"""The App Home: render it for one person and act on its buttons."""
+"""The App Home: render it for one person from every capability's sections, and act
+on its ``home_*`` buttons.
+
+The frame and the membership section belong to membership; every other section
+comes from the registry (:class:`~bot.core.registry.HomeSection`), in capability
+order, so a capability adds to the Home without this module knowing it.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.core import authz
-from bot.membership import members as membership
+from bot.core.errors import UserError
 from bot.core.gateway import SlackError
-from bot.membership.members import MembershipError, Role
+from bot.core.registry import HomeContext
 from bot.core.services import Actor, Services
-from bot.core.blocks import home_view
+from bot.membership import members
+from bot.membership.views import home_view, membership_blocks
 
 log = logging.getLogger(__name__)
 
-#: Extra blocks for the lead/admin section, contributed by feature modules.
-LEAD_SECTIONS: list[Callable[[Services, Actor, set[str]], list[Block]]] = []
-#: Extra blocks for members (e.g. prompt settings), contributed by feature modules.
-MEMBER_SECTIONS: list[Callable[[Services, Actor], list[Block]]] = []
-
 
 def render(services: Services, actor: Actor) -> View:
-    member = membership.get(services, actor)
+    member = members.get(services, actor)
     with services.db.read() as session:
-        roles = authz.roles(services, session, actor)
-    extra: list[Block] = []
+        roles = frozenset(authz.roles(services, session, actor))
+    ctx = HomeContext(roles=roles, is_member=member is not None)
+    mine: list[Block] = membership_blocks(member)
+    for part in services.registry.home_sections(lead=False):
+        mine += part.render(services, actor, ctx)
+    lead: list[Block] | None = None
     if roles & {"lead", "admin"}:
-        for contribute in LEAD_SECTIONS:
-            extra += contribute(services, actor, roles)
-    mine: list[Block] = []
-    if member is not None:
-        for section in MEMBER_SECTIONS:
-            mine += section(services, actor)
-    return home_view(member, roles, extra, mine)
+        lead = []
+        for part in services.registry.home_sections(lead=True):
+            lead += part.render(services, actor, ctx)
+    return home_view(mine, lead)
 
 
 def publish(services: Services, actor: Actor) -> bool:
@@ -49,8 +52,12 @@ def publish(services: Services, actor: Actor) -> bool:
     return True
 
 
-def on_opened(services: Services, actor: Actor, event_id: str | None) -> bool:
+def on_opened(
+    services: Services, actor: Actor, event: Mapping[str, object], event_id: str | None
+) -> bool:
     """``app_home_opened``: publish once per event id (Slack retries are ignored)."""
+    if event.get("tab", "home") != "home":
+        return False
     if event_id:
         with services.once(f"event:{event_id}") as session:
             if session is None:
@@ -58,22 +65,12 @@ def on_opened(services: Services, actor: Actor, event_id: str | None) -> bool:
     return publish(services, actor)
 
 
-#: Home buttons: action id -> fn(services, actor, value). Features add theirs.
-ACTIONS: dict[str, Callable[[Services, Actor, str], object]] = {
-    "home_join_ally": lambda s, a, _: membership.join(s, a, Role.ALLY),
-    "home_join_colleague": lambda s, a, _: membership.join(s, a, Role.COLLEAGUE),
-    "home_pause": lambda s, a, _: membership.pause(s, a, membership.DEFAULT_PAUSE_WEEKS),
-    "home_resume": lambda s, a, _: membership.resume(s, a),
-    "home_leave": lambda s, a, _: membership.leave(s, a),
-}
-
-
 def on_action(services: Services, actor: Actor, action_id: str, key: str, value: str = "") -> bool:
     """A Home button: do it once (``key`` identifies the click), then refresh the Home.
 
     Unknown action ids change nothing.
     """
-    act = ACTIONS.get(action_id)
+    act = services.registry.home_buttons.get(action_id)
     if act is None:
         log.info("ignored unknown home action %r", action_id[:64])
         return False
@@ -81,8 +78,8 @@ def on_action(services: Services, actor: Actor, action_id: str, key: str, value:
         if session is None:
             return False
     try:
-        act(services, actor, value)
-    except (MembershipError, ValueError) as exc:
+        act.run(services, actor, value)
+    except (UserError, ValueError) as exc:
         log.info("home action refused: %s", exc)
     publish(services, actor)
     return True

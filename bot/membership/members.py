@@ -7,7 +7,6 @@ who asked (``actor``), so nobody can enrol someone else as a colleague.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
+from bot.core.errors import UserError
 from bot.core.gateway import SlackError
 from bot.core.services import Actor, Services
 from storage import members as store
@@ -22,13 +22,10 @@ from storage.models import Member
 
 log = logging.getLogger(__name__)
 
-#: Called (session, member, now) inside the transaction whenever a member joins,
-#: resumes or changes time zone, so features can recompute what they schedule.
-MEMBER_CHANGED: list[Callable[[Session, Member, datetime], None]] = []
 
-
-def _changed(session: Session, member: Member, now: datetime) -> None:
-    for hook in MEMBER_CHANGED:
+def _changed(services: Services, session: Session, member: Member, now: datetime) -> None:
+    """Tell the capabilities that schedule per member (prompts) that something moved."""
+    for hook in services.registry.member_changed:
         hook(session, member, now)
 
 
@@ -70,8 +67,8 @@ def _view(member: Member) -> MemberView:
     )
 
 
-class MembershipError(Exception):
-    """A request that cannot be carried out; the message is shown to the person."""
+class MembershipError(UserError):
+    """A membership request that cannot be carried out; the message is the reply."""
 
 
 def get(services: Services, actor: Actor) -> MemberView | None:
@@ -108,7 +105,7 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
             member.role, member.status, member.joined_at = role, Status.ACTIVE, now
             member.left_at = member.paused_until = None
         store.enrol(session, store.default_programme_id(session, actor.team_id), member.id, now)
-        _changed(session, member, now)
+        _changed(services, session, member, now)
         outbox.send_dm(
             session,
             team_id=actor.team_id,
@@ -154,7 +151,7 @@ def resume(services: Services, actor: Actor) -> tuple[MemberView, bool]:
         if member.status == Status.ACTIVE:
             return _view(member), False
         member.status, member.paused_until = Status.ACTIVE, None
-        _changed(session, member, services.clock.now())
+        _changed(services, session, member, services.clock.now())
         return _view(member), True
 
 
@@ -183,7 +180,7 @@ def resume_due(services: Services) -> int:
         due = store.members_due_resume(session, now)
         for member in due:
             member.status, member.paused_until = Status.ACTIVE, None
-            _changed(session, member, now)
+            _changed(services, session, member, now)
             outbox.send_dm(
                 session,
                 team_id=member.team_id,
@@ -222,7 +219,7 @@ def apply_timezone(services: Services, actor: Actor, tz: object, offset: object)
         if member is None:
             return False
         member.tz, member.tz_offset_seconds, member.tz_refreshed_at = tz, seconds, now
-        _changed(session, member, now)
+        _changed(services, session, member, now)
     return True
 
 

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
-from bot.reporting.anonymity import iso_week
-from bot.pairing.views import nudge_blocks
 from bot.core.calendar import add_working_days
+from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean
+from bot.pairing.views import nudge_blocks
+from bot.reporting.anonymity import iso_week
 from storage import pairing as store
 from storage.pairing_models import Pair
 
@@ -27,7 +28,7 @@ ANSWERS = {"met": "met", "yes": "met", "not_yet": "not_yet", "not-yet": "not_yet
 NOTE_MAX = 1000
 
 
-class CheckinError(Exception):
+class CheckinError(UserError):
     """Shown to the person; nothing was changed."""
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from bot.core.errors import UserError
 from bot.core.services import Services
 from bot.core.text import clean
 from storage import pairing as store
@@ -18,7 +19,7 @@ from storage import pairing as store
 COLUMNS = ("user_id", "department", "manager_id")
 
 
-class ImportError_(Exception):
+class OrgImportError(UserError):
     """The file was refused; nothing was imported."""
 
 
@@ -38,7 +39,7 @@ def parse(text: str) -> list[Row]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     unexpected = [h for h in header if h not in COLUMNS]
     if "user_id" not in header or unexpected:
-        raise ImportError_(
+        raise OrgImportError(
             "The CSV must have the columns user_id, department, manager_id and no others"
             + (f" (found unexpected: {', '.join(unexpected)})" if unexpected else "")
             + "."
@@ -49,7 +50,7 @@ def parse(text: str) -> list[Row]:
         user = record.get("user_id", "")
         manager = record.get("manager_id") or None
         if not _is_user_id(user) or (manager is not None and not _is_user_id(manager)):
-            raise ImportError_(f"Line {line}: user_id and manager_id must be Slack user ids.")
+            raise OrgImportError(f"Line {line}: user_id and manager_id must be Slack user ids.")
         rows.append(Row(user, clean(record.get("department", ""), 128) or None, manager))
     return rows
 

@@ -1,7 +1,7 @@
 """Pairing rounds: gather a programme's members and rules, ask the engine for a
 plan, store it once per period, and owe every pair its introduction.
 
-The plan itself comes from the pure engine in :mod:`bot.pairing`; this module
+The plan itself comes from the pure engine in :mod:`bot.pairing.engine`; this module
 only translates between the database and the engine and sends what is owed.
 """
 
@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
-from bot.pairing import engine as pairing
 from bot.core.admin import AdminInputError
-from bot.membership.members import Status
-from bot.pairing.views import intro_blocks, intro_text
 from bot.core.calendar import latest_slot
 from bot.core.services import Actor, Services
 from bot.core.text import escape, mention
+from bot.membership.members import Status
+from bot.pairing import engine
+from bot.pairing.views import intro_blocks, intro_text
+from bot.programmes.settings import find
 from storage import members as members_store
 from storage import pairing as store
 from storage.models import Programme
@@ -52,7 +53,7 @@ class RoundOutcome:
 
 def _inputs(
     session: Session, programme: Programme
-) -> tuple[list[pairing.Member], pairing.Rules, pairing.History]:
+) -> tuple[list[engine.Member], engine.Rules, engine.History]:
     rows = store.programme_members(session, programme.id)
     active = [(m, o) for m, o in rows if m.status == "active"]
     personal: dict[str, set[str]] = {}
@@ -70,7 +71,7 @@ def _inputs(
         elif rule.kind == "ended":
             ended.add(key)
     members = [
-        pairing.Member(
+        engine.Member(
             user_id=m.user_id,
             role=m.role,  # type: ignore[arg-type]
             department=o.department if o else None,
@@ -98,7 +99,7 @@ def _inputs(
             for pp in parts:
                 if pp.role == "colleague":
                     quarter_counts[pp.user_id] = quarter_counts.get(pp.user_id, 0) + 1
-    rules = pairing.Rules(
+    rules = engine.Rules(
         repeat_window=programme.repeat_window,
         colleague_round_cap=programme.colleague_round_cap,
         colleague_quarter_cap=programme.colleague_quarter_cap,
@@ -106,7 +107,7 @@ def _inputs(
         never_pairs=frozenset(never_pairs),
         always_pairs=frozenset(always_pairs),
     )
-    history = pairing.History(
+    history = engine.History(
         recent=recent,
         ended=frozenset(ended),
         sat_out_last_round=frozenset(sat_out_last),
@@ -122,7 +123,7 @@ def _quarter_start(reference: datetime | None) -> datetime | None:
     return reference.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _describe(plan: pairing.RoundPlan, roles: dict[str, str]) -> RoundOutcome:
+def _describe(plan: engine.RoundPlan, roles: dict[str, str]) -> RoundOutcome:
     groups = [{u: roles.get(u, "ally") for u in g.members} for g in plan.groups]
     return RoundOutcome(
         round_id=None,
@@ -140,7 +141,7 @@ def preview(services: Services, programme_id: int, seed: int = 0) -> RoundOutcom
     with services.db.read() as session:
         programme = _programme(session, programme_id)
         members, rules, history = _inputs(session, programme)
-    plan = pairing.plan_round(members, rules, history, seed)
+    plan = engine.plan_round(members, rules, history, seed)
     return _describe(plan, {m.user_id: m.role for m in members})
 
 
@@ -172,7 +173,7 @@ def run_round(
             programme = _programme(session, programme_id)
             paused = _pause_ignorers(session, programme, now)
             members, rules, history = _inputs(session, programme)
-            plan = pairing.plan_round(members, rules, history, seed)
+            plan = engine.plan_round(members, rules, history, seed)
             described = _describe(plan, {m.user_id: m.role for m in members})
             round_ = store.add_round(
                 session,
@@ -280,6 +281,24 @@ def due_rounds(services: Services) -> int:
         outcome = run_round(services, programme_id, slot.date().isoformat(), "scheduler")
         created += outcome.created
     return created
+
+
+def run_now(
+    services: Services, team_id: str, programme: str | None, created_by: str, *, dry_run: bool
+) -> str:
+    """Preview (``dry_run``) or run this period's round by hand; the formatted outcome.
+
+    The one path behind ``/ally admin pair preview|run`` and ``allybot pair``.
+    """
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        found = find(session, team_id, programme, now)
+        programme_id = found.id
+        slot = latest_slot(now, found.tz, found.weekday, found.local_time, found.cadence_weeks)
+    if dry_run:
+        return format_outcome(preview(services, programme_id), preview=True)
+    outcome = run_round(services, programme_id, f"manual:{slot.date().isoformat()}", created_by)
+    return format_outcome(outcome, preview=False)
 
 
 def format_outcome(outcome: RoundOutcome, *, preview: bool) -> str:

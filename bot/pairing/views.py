@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.text import mention
 from bot.core.blocks import button, section
+from bot.core.text import mention
 
 #: Conversation starters, by theme. The intro offers three, chosen per pair.
 STARTERS: tuple[tuple[str, str], ...] = (

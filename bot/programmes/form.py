@@ -2,24 +2,22 @@
 
 Opening and saving both go through the one authorization filter: the form is
 only shown to admins, and saving runs ``/ally admin programme set`` via
-:func:`bot.admin.perform`, so the role is re-checked and the change audited;
+:func:`bot.core.admin.perform`, so the role is re-checked and the change audited;
 nothing in the form's metadata is trusted beyond naming the programme.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
-from bot.core import admin
-from bot.core import authz
-from bot.membership import home
+from bot.core import admin, authz
 from bot.core.authz import Permission
-from bot.programmes.settings import WEEKDAYS, find
-from bot.core.services import Actor, Services
 from bot.core.blocks import button, section
+from bot.core.errors import UserError
+from bot.core.registry import FieldErrors, HomeContext, ViewInput
+from bot.core.services import Actor, Services
+from bot.programmes.settings import WEEKDAYS, find
 
 FIELDS = (
     ("cadence", "Cadence: weekly, fortnightly or 4-weekly"),
@@ -36,8 +34,8 @@ FIELDS = (
 CADENCE_NAMES = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
 
 
-def lead_section(services: Services, actor: Actor, roles: set[str]) -> list[Block]:
-    if "admin" not in roles:
+def lead_section(services: Services, actor: Actor, ctx: HomeContext) -> list[Block]:
+    if "admin" not in ctx.roles:
         return []
     return [
         section("*Programme settings*\nCadence, intro day and time, pairing rules, privacy."),
@@ -50,7 +48,14 @@ def lead_section(services: Services, actor: Actor, roles: set[str]) -> list[Bloc
 
 def config_form(services: Services, actor: Actor, name: str) -> View:
     """The settings modal, prefilled (admins only; raises :class:`authz.Denied`)."""
-    authz.check(services, actor, Permission.ADMIN, "admin.programme.form", name)
+    authz.check(
+        services,
+        actor,
+        Permission.ADMIN,
+        "admin.programme.form",
+        name,
+        refusal="Only programme admins can change settings.",
+    )
     with services.db.transaction() as session:
         p = find(session, actor.team_id, name, services.clock.now())
         values = {
@@ -86,16 +91,16 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
     )
 
 
-def save(services: Services, actor: Actor, name: str, values: Mapping[str, str | None]) -> str:
-    """Apply the form through the audited admin path; returns an error or ''."""
-    settings = [f"{key}={(values.get(key) or '').strip()}" for key, _ in FIELDS]
+def configure_button(services: Services, actor: Actor, value: str) -> View | None:
+    """ "Configure programme" on the Home: the form for admins, nothing for others."""
     try:
-        admin.perform(services, actor, "programme", ["set", name[:64], *settings])
-    except authz.Denied:
-        return "Only programme admins can change settings."
-    except admin.AdminInputError as exc:
-        return str(exc).replace("`", "")
-    return ""
+        return config_form(services, actor, value or "default")
+    except UserError:
+        return None
 
 
-home.LEAD_SECTIONS.append(lead_section)
+def save(services: Services, actor: Actor, form: ViewInput) -> FieldErrors | None:
+    """Apply the form through the audited admin path (re-checked, audited)."""
+    settings = [f"{key}={(form.values.get(key) or '').strip()}" for key, _ in FIELDS]
+    admin.perform(services, actor, "programme", ["set", form.private_metadata[:64], *settings])
+    return None

@@ -1,24 +1,21 @@
-"""The private journal, and forgetting a person entirely.
+"""The private journal: pages and an export, for its author only.
 
 Journal text is read only here, only for its author, and never logged.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from bot.core import outbox
-from bot.core import forget as privacy
+from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import escape
 from storage import members as members_store
-from storage import outbox as outbox_store
 from storage import prompts as store
 
 PAGE = 5
 
 
-class JournalError(Exception):
+class JournalError(UserError):
     """Shown to the person."""
 
 
@@ -68,26 +65,3 @@ def export(services: Services, actor: Actor) -> int:
             dedupe_key=f"journal-export:{member.id}:{now.isoformat()}",
         )
         return len(rows)
-
-
-def forget(services: Services, actor: Actor) -> int:
-    """Erase everything allybot holds about the person, in one transaction."""
-    with services.db.transaction() as session:
-        erased = 0
-        for forgetter in privacy.FORGETTERS.values():
-            erased += forgetter(session, actor.team_id, actor.user_id)
-        return erased
-
-
-def _forget_foundation(session: Session, team_id: str, user_id: str) -> int:
-    """Membership, roles, prompt data and every message addressed to them."""
-    n = outbox_store.delete_all_for(session, team_id, user_id)
-    member = members_store.get_member(session, team_id, user_id)
-    if member is not None:
-        n += store.forget_member(session, member.id)
-        n += members_store.delete_member(session, member)
-    n += members_store.revoke_all_roles(session, team_id, user_id)
-    return n
-
-
-privacy.register("foundation", _forget_foundation)

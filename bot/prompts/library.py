@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final, Literal
 
+from bot.core.errors import UserError
+
 #: The curriculum's themes, in the order a member walks through them.
 THEMES: Final[tuple[str, ...]] = (
     "privilege",
@@ -64,7 +66,7 @@ _HEADER: Final = (
 )
 
 
-class LibraryError(ValueError):
+class LibraryError(UserError, ValueError):
     """A prompt library that cannot be used; the message says which prompt and why."""
 
 

@@ -18,14 +18,15 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
-from bot.reporting.anonymity import iso_week
-from bot.prompts.library import Prompt, load_default_library, prompts_for_audience
-from bot.prompts.schedule import Cadence, next_due, snooze_until
-from bot.prompts.views import REFLECTION_MAX, prompt_blocks, reflect_modal
-from bot.prompts.rotation import next_prompt
 from bot.core.calendar import parse_local_time
+from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean
+from bot.prompts.library import Prompt, load_default_library, prompts_for_audience
+from bot.prompts.rotation import next_prompt
+from bot.prompts.schedule import Cadence, next_due, snooze_until
+from bot.prompts.views import REFLECTION_MAX, prompt_blocks, reflect_modal
+from bot.reporting.anonymity import iso_week
 from storage import members as members_store
 from storage import prompts as store
 from storage.models import Member
@@ -42,7 +43,7 @@ LESS_OFTEN = {
 }
 
 
-class PromptError(Exception):
+class PromptError(UserError):
     """Shown to the person; nothing changed."""
 
 

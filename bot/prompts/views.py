@@ -13,9 +13,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.prompts.library import Prompt
-from bot.core.text import escape
 from bot.core.blocks import button, section
+from bot.core.text import escape
+from bot.prompts.library import Prompt
 
 THEME_LABELS = {
     "privilege": "Privilege",

@@ -8,12 +8,12 @@ Every weekly point goes through the same threshold as the summaries.
 from __future__ import annotations
 
 from bot.core import outbox
+from bot.core.calendar import latest_slot
+from bot.core.registry import WeekCell
+from bot.core.services import Services
 from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week
 from bot.reporting.charts import render_trend_png
-from bot.core.calendar import latest_slot
-from bot.core.services import Services
-from bot.reporting.summaries import figures, week_range
-from bot.reporting.sources import SOURCES, WeekCell
+from bot.reporting.summaries import figures, raw_cells, week_range
 from storage import members as members_store
 from storage import pairing as pairing_store
 
@@ -69,7 +69,7 @@ def send_due(services: Services) -> int:
         weeks = closed_weeks(now, WEEKS)
         start, end = week_range(weeks)
         with services.db.read() as session:
-            cells = [c for src in SOURCES.values() for c in src(session, p.id, start, end)]
+            cells = raw_cells(services, session, p.id, start, end)
         series = weekly_series(cells, weeks, t)
         chart = render_trend_png(weeks, series, f"{p.name}: last {WEEKS} weeks")
         recent = figures(services, p.id, weeks[-4:], t)

@@ -12,17 +12,12 @@ import io
 import sys
 from pathlib import Path
 
-from bot.core.admin import AdminInputError
-from bot.reporting.anonymity import closed_weeks, effective_threshold
-from bot.cli import EXTRA_COMMANDS
-from bot.core.clock import SystemClock
-from bot.core.config import Settings
-from bot.reporting.digest import WEEKS, weekly_series
-from bot.programmes.settings import find
+from bot.core.registry import CliVerb
 from bot.core.services import Services
-from bot.reporting.summaries import figures, week_range
-from bot.reporting.sources import SOURCES
-from storage.db import Database
+from bot.programmes.settings import find
+from bot.reporting.anonymity import closed_weeks, effective_threshold
+from bot.reporting.digest import WEEKS, weekly_series
+from bot.reporting.summaries import figures, raw_cells, week_range
 
 
 def export_csv(services: Services, team_id: str, programme: str) -> str:
@@ -33,7 +28,7 @@ def export_csv(services: Services, team_id: str, programme: str) -> str:
     weeks = closed_weeks(now, WEEKS)
     start, end = week_range(weeks)
     with services.db.read() as session:
-        cells = [c for src in SOURCES.values() for c in src(session, programme_id, start, end)]
+        cells = raw_cells(services, session, programme_id, start, end)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["week", "metric", "value"])
@@ -56,15 +51,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--team", required=True, help="Slack team id")
 
 
-def _run(settings: Settings, args: argparse.Namespace) -> int:
-    services = Services(settings, Database(settings.database_url), SystemClock(), gateway=None)  # type: ignore[arg-type]
-    try:
-        text = export_csv(services, args.team, args.programme)
-    except AdminInputError as exc:
-        print(f"allybot: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        services.db.dispose()
+def _run(services: Services, args: argparse.Namespace) -> int:
+    text = export_csv(services, args.team, args.programme)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
@@ -72,4 +60,4 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-EXTRA_COMMANDS["export"] = ("export aggregate programme figures as CSV", _configure, _run)
+VERB = CliVerb("export", "export aggregate programme figures as CSV", _configure, _run)

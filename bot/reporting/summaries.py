@@ -12,7 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from bot.core import authz
+from bot.core.authz import Permission
+from bot.core.registry import WeekCell
+from bot.core.services import Actor, Services
+from bot.core.text import escape
+from bot.feedback.anonymous import CATEGORIES
+from bot.programmes.settings import find
 from bot.reporting.anonymity import (
     CellData,
     closed_weeks,
@@ -22,12 +30,6 @@ from bot.reporting.anonymity import (
     summarise_period,
     week_bounds,
 )
-from bot.core.authz import Permission
-from bot.feedback.anonymous import CATEGORIES
-from bot.programmes.settings import find
-from bot.core.services import Actor, Services
-from bot.reporting.sources import SOURCES, WeekCell
-from bot.core.text import escape
 from storage import feedback as feedback_store
 from storage import members as members_store
 
@@ -80,13 +82,22 @@ def _metrics(cells: list[WeekCell], weeks: set[str], t: int) -> dict[str, float 
     }
 
 
+def raw_cells(
+    services: Services, session: Session, programme_id: int, start: datetime, end: datetime
+) -> list[WeekCell]:
+    """Every capability's raw weekly cells for ``[start, end)``, before any suppression."""
+    return [
+        cell
+        for source in services.registry.summary_sources
+        for cell in source.cells(session, programme_id, start, end)
+    ]
+
+
 def figures(services: Services, programme_id: int, weeks: list[str], threshold: int) -> Figures:
     now = services.clock.now()
     start, end = week_range(weeks)
     with services.db.read() as session:
-        cells: list[WeekCell] = []
-        for source in SOURCES.values():
-            cells += source(session, programme_id, start, end)
+        cells = raw_cells(services, session, programme_id, start, end)
         per_week: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for week, category, n in feedback_store.counts(session, programme_id, weeks):
@@ -118,7 +129,15 @@ def figures(services: Services, programme_id: int, weeks: list[str], threshold: 
 
 def summary(services: Services, actor: Actor, args: list[str]) -> str:
     """``/ally summary [programme] [weeks]`` for leads and admins (others are refused)."""
-    authz.check(services, actor, Permission.LEAD, "summary", " ".join(args)[:100] or None)
+    authz.check(
+        services,
+        actor,
+        Permission.LEAD,
+        "summary",
+        " ".join(args)[:100] or None,
+        refusal="Sorry, only programme leads and admins can see summaries. Nothing was shown; "
+        "the request was logged.",
+    )
     name = next((a for a in args if not a.isdigit()), None)
     n = next((int(a) for a in args if a.isdigit()), 4)
     n = max(1, min(n, MAX_WEEKS))

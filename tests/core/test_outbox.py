@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.core import outbox
 from bot.app import AllyBot
+from bot.core import outbox
 from bot.core.clock import FrozenClock
 from bot.core.gateway import WebClientGateway, make_web_client
 from bot.core.outbox import LEASE, Dispatcher

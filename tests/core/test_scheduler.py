@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.membership import members as membership
 from bot.app import AllyBot, create_app
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.services import Actor
+from bot.membership import members as membership
 from bot.sandbox.slackfake import SlackFake
 from storage import leases
 

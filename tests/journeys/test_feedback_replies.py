@@ -14,7 +14,7 @@ from bot.sandbox.slackfake import SlackFake
 from storage.feedback_models import Feedback, FeedbackReply
 from storage.models import OutboxMessage
 from tests.conftest import ADMIN
-from tests.handlers.test_feedback import submission
+from tests.journeys.test_feedback import submission
 from tests.support.slack_requests import SlackSender
 
 

@@ -116,8 +116,8 @@ def test_reflect_now_journal_export_and_forget(
     assert "empty" in slack.command("U0ALLY02", "journal export").text
     with app.services.db.read() as s:
         delivery_id = s.scalar(select(PromptDelivery.id))
-    from bot.prompts.service import save_reflection
     from bot.core.services import Actor
+    from bot.prompts.service import save_reflection
 
     save_reflection(
         app.services,
@@ -168,14 +168,18 @@ def test_prompt_rhythm_changes_from_the_app_home(
     app: AllyBot, slack: SlackSender, slack_fake: SlackFake
 ):
     slack.command("U0ALLY04", "join ally")
-    slack.block_action("U0ALLY04", "home_prompts", "fortnightly")
+    slack.block_action("U0ALLY04", "home_prompts_fortnightly", "fortnightly")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
-    view = json.dumps(slack_fake.calls("views.publish")[-1].args["view"])
+    home = slack_fake.calls("views.publish")[-1].args["view"]
+    view = json.dumps(home)
     assert "Reflection prompts" in view and "fortnightly" in view
+    (rhythm,) = [b for b in home["blocks"] if b.get("block_id") == "home_prompts"]
+    ids = [e["action_id"] for e in rhythm["elements"]]
+    assert len(ids) == 4 and len(set(ids)) == 4  # Slack refuses repeated action ids
     with app.services.db.read() as s:
         assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
-    slack.block_action("U0ALLY04", "home_prompts", "sometimes")
-    assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 10)
+    slack.block_action("U0ALLY04", "home_prompts_sometimes", "sometimes")
+    assert not slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 2, 1.5)
     with app.services.db.read() as s:
         assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
 
@@ -191,8 +195,8 @@ def test_journal_text_never_reaches_logs_or_other_people(
     slack.command("U0ALLY05", "reflect")
     with app.services.db.read() as s:
         delivery_id = s.scalar(select(PromptDelivery.id))
-    from bot.prompts.service import save_reflection
     from bot.core.services import Actor
+    from bot.prompts.service import save_reflection
 
     secret = "ZEBRA-secret-reflection-text"
     save_reflection(app.services, Actor(slack.team_id, "U0ALLY05"), str(delivery_id), secret, "k")

@@ -10,7 +10,7 @@ from bot.app import AllyBot
 from bot.core.clock import FrozenClock
 from storage.models import AuditEntry
 from tests.conftest import ADMIN
-from tests.handlers.test_feedback import submission
+from tests.journeys.test_feedback import submission
 from tests.support.slack_requests import SlackSender
 
 

@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.prompts import service as prompts
 from bot.app import AllyBot, create_app
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
+from bot.prompts import service as prompts
 from bot.sandbox.slackfake import SlackFake
 from storage import members as members_store
 from storage import outbox as outbox_store

@@ -19,8 +19,8 @@ from bot.prompts.library import (
     parse_library,
     prompts_for_audience,
 )
-from bot.prompts.schedule import Cadence, in_working_hours, next_due, snooze_until
 from bot.prompts.rotation import next_prompt
+from bot.prompts.schedule import Cadence, in_working_hours, next_due, snooze_until
 
 LIBRARY = load_default_library()
 

@@ -115,7 +115,11 @@ def test_misleading_inputs_are_rejected(
 def test_importing_the_module_does_not_import_matplotlib() -> None:
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, bot.charts; print('matplotlib' in sys.modules)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.reporting.charts; print('matplotlib' in sys.modules)",
+        ],
         cwd=root,
         capture_output=True,
         text=True,

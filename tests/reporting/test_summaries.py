@@ -9,11 +9,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.reporting.anonymity import closed_weeks, iso_week
+from bot.capabilities import registry
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
-from bot.feedback.anonymous import CATEGORIES
+from bot.core.gateway import OfflineGateway
 from bot.core.services import Services
+from bot.feedback.anonymous import CATEGORIES
+from bot.reporting.anonymity import closed_weeks, iso_week
 from bot.reporting.summaries import Figures, figures
 from storage import migrate
 from storage.db import Database
@@ -68,7 +70,9 @@ def test_summary_before_and_after_one_response_cannot_be_subtracted(
         pid = default_programme_id(s, "T1")
     for (week, cat), n in counts.items():
         _add(db, pid, week, cat, n)
-    services = Services(Settings(database_url=url), db, FrozenClock(NOW), gateway=None)  # type: ignore[arg-type]
+    services = Services(
+        Settings(database_url=url), db, FrozenClock(NOW), OfflineGateway(), registry()
+    )
     periods = [closed_weeks(NOW, 1), closed_weeks(NOW, 3), [*closed_weeks(NOW, 3), iso_week(NOW)]]
     before = [_comparable(figures(services, pid, w, threshold)) for w in periods]
     _add(db, pid, iso_week(NOW), category, 1)

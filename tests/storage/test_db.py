@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 import storage.schema  # noqa: F401
+from bot.capabilities import registry
+from bot.core.gateway import OfflineGateway
 from storage import migrate
 from storage.db import Database
 from storage.models import AuditEntry, Base, Member, Workspace
@@ -100,7 +102,7 @@ def test_lock_timeout_is_a_friendly_retry(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     migrate.upgrade(Database(url))
     db = Database(url, busy_timeout_ms=200)
-    services = Services(Settings(database_url=url), db, clock, gateway=None)  # type: ignore[arg-type]
+    services = Services(Settings(database_url=url), db, clock, OfflineGateway(), registry())
     blocker = Database(url)
     with blocker.transaction() as held:
         held.add(Workspace(team_id="TLOCK", created_at=clock.now()))

@@ -1,0 +1,52 @@
+"""Membership: joining, pausing, resuming and leaving, and the App Home's frame."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.core.registry import Capability, Command, EventListener, Forgetter, HomeButton, Task
+from bot.membership import commands, home, members
+from bot.membership.members import Role
+from storage import members as store
+
+
+def _forget_member(session: Session, team_id: str, user_id: str) -> int:
+    """The membership row itself (capabilities after membership have cleared theirs)."""
+    member = store.get_member(session, team_id, user_id)
+    return store.delete_member(session, member) if member is not None else 0
+
+
+CAPABILITY = Capability(
+    name="membership",
+    title="Taking part",
+    commands=(
+        Command(
+            "join",
+            "/ally join ally|colleague",
+            "join the programme as an ally or a colleague",
+            commands.join,
+        ),
+        Command("status", "/ally status", "your role and status", commands.status),
+        Command("pause", "/ally pause [N weeks]", "take a break (default 2 weeks)", commands.pause),
+        Command("resume", "/ally resume", "come back from a pause", commands.resume),
+        Command(
+            "leave", "/ally leave", "leave the programme (you can rejoin any time)", commands.leave
+        ),
+    ),
+    home_buttons=(
+        HomeButton("home_join_ally", lambda s, a, _: members.join(s, a, Role.ALLY)),
+        HomeButton("home_join_colleague", lambda s, a, _: members.join(s, a, Role.COLLEAGUE)),
+        HomeButton("home_pause", lambda s, a, _: members.pause(s, a, members.DEFAULT_PAUSE_WEEKS)),
+        HomeButton("home_resume", lambda s, a, _: members.resume(s, a)),
+        HomeButton("home_leave", lambda s, a, _: members.leave(s, a)),
+    ),
+    events=(
+        EventListener("app_home_opened", home.on_opened),
+        EventListener("user_change", commands.user_changed),
+    ),
+    forgetters=(Forgetter("membership", _forget_member),),
+    tasks=(
+        Task("resume-paused", members.resume_due),
+        Task("refresh-timezones", members.refresh_missing_timezones),
+    ),
+)

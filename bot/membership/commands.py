@@ -1,0 +1,63 @@
+"""What a person types and clicks about their own membership."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.core.blocks import Reply, text_reply
+from bot.core.services import Actor, Services
+from bot.membership import members
+from bot.membership.members import Role
+from bot.membership.views import status_text
+
+
+def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if len(args) != 1 or args[0].lower() not in ("ally", "colleague"):
+        return text_reply(
+            "Tell me how you'd like to join: `/ally join ally` or `/ally join colleague`."
+        )
+    member, new = members.join(services, actor, Role(args[0].lower()))
+    if not new:
+        return text_reply(f"You're already in. {status_text(member)}")
+    return text_reply(
+        f"Welcome aboard! {status_text(member)} I'll be in touch in a DM; "
+        "`/ally pause` or `/ally leave` whenever you need."
+    )
+
+
+def status(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    return text_reply(status_text(members.get(services, actor)))
+
+
+def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    weeks = members.DEFAULT_PAUSE_WEEKS
+    if args:
+        if not args[0].isdigit() or (len(args) > 1 and args[1].lower() not in ("week", "weeks")):
+            return text_reply("Usage: `/ally pause 3 weeks` (1 to 26 weeks).")
+        weeks = int(args[0])
+    member = members.pause(services, actor, weeks)
+    return text_reply(f"Paused. {status_text(member)} `/ally resume` brings you back early.")
+
+
+def resume(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    member, changed = members.resume(services, actor)
+    return text_reply(
+        ("Welcome back! " if changed else "You weren't paused. ") + status_text(member)
+    )
+
+
+def leave(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if members.leave(services, actor):
+        return text_reply("You've left the programme. Thank you for taking part; rejoin any time.")
+    return text_reply("You weren't in the programme, so there was nothing to leave.")
+
+
+def user_changed(
+    services: Services, actor: Actor, event: Mapping[str, object], event_id: str | None
+) -> bool:
+    """``user_change``: keep the member's time zone in step with Slack."""
+    user = event.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return False
+    who = Actor(team_id=actor.team_id, user_id=user["id"])
+    return members.apply_timezone(services, who, user.get("tz"), user.get("tz_offset"))

@@ -1,0 +1,42 @@
+"""``/ally programmes``: the programmes a member can take part in, and joining them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.blocks import Reply, text_reply
+from bot.core.services import Actor, Services
+from bot.core.text import escape
+from storage import members as members_store
+from storage import pairing as store
+
+
+def programmes_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        members_store.ensure_workspace(session, actor.team_id, now)
+        member = members_store.get_member(session, actor.team_id, actor.user_id)
+        if member is None or member.status == "left":
+            return text_reply("Join first with `/ally join ally` or `/ally join colleague`.")
+        programmes = {p.name: p.id for p in store.programmes(session, actor.team_id)}
+        mine = store.enrolled_programme_ids(session, member.id)
+        if len(args) == 2 and args[0].lower() in ("join", "leave"):
+            name = args[1].lower()
+            if name not in programmes:
+                return text_reply(
+                    "There's no programme by that name. `/ally programmes` lists them."
+                )
+            if args[0].lower() == "join":
+                store_changed = members_store.enrol(session, programmes[name], member.id, now)
+                return text_reply("You're in." if store_changed else "You were already in it.")
+            if len(mine) <= 1 and programmes[name] in mine:
+                return text_reply("That's your only programme; `/ally leave` leaves entirely.")
+            store.unenrol(session, programmes[name], member.id)
+            return text_reply("You've left that programme.")
+        lines = [
+            f"• {escape(name)}{' (you are in it)' if pid in mine else ''}"
+            for name, pid in sorted(programmes.items())
+        ]
+        return text_reply(
+            "*Programmes*\n" + "\n".join(lines) + "\n`/ally programmes join NAME` to take part."
+        )

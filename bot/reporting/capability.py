@@ -1,0 +1,23 @@
+"""Reporting: lead summaries, the weekly digest and the CSV export, all through the
+anonymity rules."""
+
+from __future__ import annotations
+
+from bot.core.registry import Capability, Command, HomeSection, Task
+from bot.reporting import commands, digest, export
+
+CAPABILITY = Capability(
+    name="reporting",
+    title="For programme leads",
+    commands=(
+        Command(
+            "summary",
+            "/ally summary [programme] [weeks]",
+            "programme figures (leads and admins)",
+            commands.summary_command,
+        ),
+    ),
+    home_sections=(HomeSection("lead-summary", commands.lead_summary_section, lead=True),),
+    tasks=(Task("lead-digest", digest.send_due),),
+    cli_verbs=(export.VERB,),
+)
