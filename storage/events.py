@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.models import ProcessedEvent
@@ -25,10 +25,6 @@ def claim(session: Session, key: str, now: datetime) -> None:
         raise AlreadyProcessed(key)
     session.add(ProcessedEvent(key=key, processed_at=now))
     session.flush()
-
-
-def is_processed(session: Session, key: str) -> bool:
-    return session.scalar(select(ProcessedEvent.key).where(ProcessedEvent.key == key)) is not None
 
 
 def prune(session: Session, before: datetime) -> int:

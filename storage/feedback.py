@@ -50,6 +50,7 @@ def texts(session: Session, programme_id: int, weeks: list[str], category: str) 
 
 
 def prune_quota(session: Session, keep_weeks: list[str]) -> int:
+    """Drop quota counters of weeks that are over (they limit nothing any more)."""
     stmt = delete(FeedbackQuota).where(FeedbackQuota.week.not_in(keep_weeks))
     return session.execute(stmt).rowcount or 0
 

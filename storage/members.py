@@ -157,16 +157,6 @@ def audit(
     )
 
 
-def audit_entries(session: Session, team_id: str, limit: int = 100) -> Sequence[AuditEntry]:
-    stmt = (
-        select(AuditEntry)
-        .where(AuditEntry.team_id == team_id)
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return session.scalars(stmt).all()
-
-
 def members_without_timezone(session: Session, limit: int) -> list[tuple[str, str]]:
     stmt = (
         select(Member.team_id, Member.user_id)

@@ -7,7 +7,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from storage.db import Database
 
@@ -50,7 +49,3 @@ def upgrade(db: Database, revision: str = "heads") -> None:
 def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
-
-
-def head_revisions(db: Database) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(db)).get_heads())

@@ -139,13 +139,6 @@ def mark_failed(session: Session, row_id: int, owner: str, now: datetime, error:
     )
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    ).all()
-    return {status: count for status, count in rows}
-
-
 def rows(session: Session, status: str | None = None) -> Sequence[OutboxMessage]:
     stmt = select(OutboxMessage).order_by(OutboxMessage.id)
     if status is not None:

@@ -185,10 +185,6 @@ def sat_out_in_round(session: Session, round_id: int) -> set[str]:
     return set(session.scalars(select(SitOut.user_id).where(SitOut.round_id == round_id)).all())
 
 
-def sit_outs(session: Session, round_id: int) -> Sequence[SitOut]:
-    return session.scalars(select(SitOut).where(SitOut.round_id == round_id)).all()
-
-
 def pairs_since(session: Session, programme_id: int, since: datetime) -> Sequence[Pair]:
     stmt = select(Pair).where(Pair.programme_id == programme_id, Pair.created_at >= since)
     return session.scalars(stmt).all()

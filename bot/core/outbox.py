@@ -204,16 +204,6 @@ class Dispatcher:
         finally:
             self._run_lock.release()
 
-    def drain(self, max_passes: int = 1000) -> int:
-        """Run passes until nothing due is left (tests and the CLI use this)."""
-        sent = 0
-        for _ in range(max_passes):
-            done = self.run_once()
-            sent += done
-            if done == 0:
-                break
-        return sent
-
     def _run(self, limit: int) -> int:
         now = self.clock.now()
         with self.db.transaction() as session:

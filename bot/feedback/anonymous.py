@@ -178,3 +178,9 @@ def confirmation(stored: Stored | None) -> View:
         close="Close",
         blocks=[section(lines)],
     )
+
+
+def prune_quota(services: Services) -> int:
+    """Scheduler task: forget the weekly quota counters of past weeks."""
+    with services.db.transaction() as session:
+        return store.prune_quota(session, [iso_week(services.clock.now())])

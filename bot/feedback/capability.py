@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.registry import Button, Capability, Command, HomeSection, Modal, Shortcut
-from bot.feedback import commands
+from bot.core.registry import Button, Capability, Command, HomeSection, Modal, Shortcut, Task
+from bot.feedback import anonymous, commands
 
 CAPABILITY = Capability(
     name="feedback",
@@ -40,5 +40,6 @@ CAPABILITY = Capability(
         Modal("feedback_answer_modal", commands.answer_submitted, error_block="text"),
     ),
     shortcuts=(Shortcut("ally_feedback", commands.shortcut),),
+    tasks=(Task("prune-feedback-quota", anonymous.prune_quota),),
     home_sections=(HomeSection("feedback", commands.member_section),),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot.core.registry import (
     Button,
     Capability,
@@ -13,6 +15,12 @@ from bot.core.registry import (
 )
 from bot.pairing import admin, checkins, cli, commands, rounds, sources
 from storage import pairing as store
+
+
+def _forget_pairing(session: Session, team_id: str, user_id: str) -> int:
+    """Rules, org data and pair places go; check-in outcomes stay, unlinked."""
+    return store.forget_user(session, team_id, user_id)
+
 
 CAPABILITY = Capability(
     name="pairing",
@@ -49,6 +57,6 @@ CAPABILITY = Capability(
         Task("checkin-nudges", checkins.due_nudges),
     ),
     summary_sources=(SummarySource("pairing", sources.pairing_cells),),
-    forgetters=(Forgetter("pairing", store.forget_user),),
+    forgetters=(Forgetter("pairing", _forget_pairing),),
     cli_verbs=cli.VERBS,
 )

@@ -141,14 +141,6 @@ def _instant(day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
-def in_working_hours(
-    instant: datetime, tz: str, working_hours: WorkingHours = DEFAULT_WORKING_HOURS
-) -> bool:
-    """Whether an aware instant falls inside the member's working hours, locally."""
-    _require_aware("instant", instant)
-    return working_hours.contains(instant.astimezone(member_zone(tz)))
-
-
 def _slot_weekdays(cadence: Cadence, weekday: int) -> frozenset[int]:
     if cadence is Cadence.TWICE_A_WEEK:
         return frozenset({weekday, (weekday + TWICE_A_WEEK_OFFSET_DAYS) % 7})

@@ -16,6 +16,7 @@ from bot.core.outbox import LEASE, Dispatcher
 from bot.sandbox.slackfake import SlackFake
 from storage import outbox as store
 from storage.db import Database
+from tests.support.helpers import drain
 
 
 def owe(app: AllyBot, n: int, prefix: str = "U0ALLY") -> None:
@@ -41,7 +42,7 @@ def test_dedupe_key_owes_a_message_once(app: AllyBot, slack_fake: SlackFake):
     owe(app, 3)
     owe(app, 3)
     assert statuses(app.services.db) == {"pending": 3}
-    assert app.dispatcher.drain() == 3
+    assert drain(app.dispatcher) == 3
     assert slack_fake.count("chat.postMessage") == 3
 
 
@@ -68,7 +69,7 @@ def test_429_storm_delays_but_loses_nothing(
     assert slack_fake.count("chat.postMessage") == calls  # no calls made in vain
     slack_fake.clear_failures()
     clock.advance(timedelta(seconds=3))
-    assert app.dispatcher.drain() == 5
+    assert drain(app.dispatcher) == 5
     assert statuses(app.services.db) == {"sent": 5}
     delivered = [c for c in slack_fake.calls("chat.postMessage") if c.ok]
     assert sorted(c.args["text"] for c in delivered) == [f"message {i}" for i in range(5)]
@@ -82,7 +83,7 @@ def test_ratelimited_json_error_is_treated_as_rate_limit(
     assert app.dispatcher.run_once() == 0
     assert statuses(app.services.db) == {"pending": 1}
     clock.advance(timedelta(seconds=31))
-    assert app.dispatcher.drain() == 1
+    assert drain(app.dispatcher) == 1
 
 
 def test_server_errors_are_retried_with_backoff(
@@ -96,13 +97,13 @@ def test_server_errors_are_retried_with_backoff(
         assert row.status == "pending" and row.attempts == 1
         assert row.next_attempt_at == clock.now() + timedelta(seconds=5)
     clock.advance(timedelta(seconds=5))
-    assert app.dispatcher.drain() == 1
+    assert drain(app.dispatcher) == 1
 
 
 def test_recipient_errors_fail_the_row_but_not_the_batch(app: AllyBot, slack_fake: SlackFake):
     owe(app, 2)
     slack_fake.fail_next("chat.postMessage", count=1, status=200, error="channel_not_found")
-    assert app.dispatcher.drain() == 1
+    assert drain(app.dispatcher) == 1
     assert statuses(app.services.db) == {"failed": 1, "sent": 1}
 
 
@@ -139,7 +140,7 @@ def test_killed_dispatcher_is_recovered_after_restart(
     survivor = Dispatcher(Database(app.settings.database_url), gateway, clock, owner="new")
     assert survivor.run_once() == 0
     clock.advance(LEASE + timedelta(seconds=1))
-    assert survivor.drain() == 4
+    assert drain(survivor) == 4
     assert statuses(app.services.db) == {"sent": 4}
     per_user: dict[str, int] = {}
     for call in slack_fake.calls("chat.postMessage"):
@@ -164,7 +165,7 @@ def test_group_dm_opens_conversation_once_and_survives_429(
             )
     slack_fake.fail_every("conversations.open", 2, status=429, retry_after=0)
     for _ in range(50):
-        app.dispatcher.drain()
+        drain(app.dispatcher)
         if statuses(app.services.db) == {"sent": 4}:
             break
         clock.advance(timedelta(seconds=5))
@@ -179,7 +180,7 @@ def test_posts_are_paced_per_channel(app: AllyBot, slack_fake: SlackFake, sleeps
     with app.services.db.transaction() as s:
         for i in range(3):
             outbox.send_dm(s, team_id="T", user_id="U0ALLY01", text=f"m{i}", now=now)
-    assert app.dispatcher.drain() == 3
+    assert drain(app.dispatcher) == 3
     # The frozen clock only moves when the dispatcher waits: 3 posts to one channel
     # need at least 2 seconds of waiting.
     assert sum(sleeps) >= 2.0 - 1e-6

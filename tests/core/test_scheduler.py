@@ -11,6 +11,7 @@ from bot.core.services import Actor
 from bot.membership import members as membership
 from bot.sandbox.slackfake import SlackFake
 from storage import leases
+from tests.support.helpers import drain
 
 
 def test_jobs_have_fixed_ids_coalesce_and_grace(settings: Settings, clock: FrozenClock, database):
@@ -57,7 +58,7 @@ def test_expired_pause_resumes_with_a_message(
     assert app.scheduler.tick()["resume-paused"] == 1
     assert app.scheduler.tick()["resume-paused"] == 0
     assert membership.get(app.services, actor).status is membership.Status.ACTIVE
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     texts = [c.args["text"] for c in slack_fake.messages_to("U0COLL07")]
     assert sum("pause is over" in t for t in texts) == 1
 

@@ -10,6 +10,7 @@ from bot.app import AllyBot
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Member, RoleGrant
 from tests.conftest import ADMIN
+from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
 HOSTILE = "<!channel> <!everyone> <!here> <@U0ALLY01> <https://evil.example|click> & *bold*"
@@ -33,8 +34,8 @@ def test_join_twice_keeps_one_membership(app: AllyBot, slack: SlackSender, slack
         assert member is not None
         assert (member.role, member.status, member.tz) == ("ally", "active", "Europe/London")
     # The welcome DM goes through the outbox: stored, then delivered once.
-    assert app.dispatcher.drain() == 1
-    assert app.dispatcher.drain() == 0
+    assert drain(app.dispatcher) == 1
+    assert drain(app.dispatcher) == 0
     dms = slack_fake.messages_to("U0ALLY01")
     assert len(dms) == 1 and "Welcome" in dms[0].args["text"]
 

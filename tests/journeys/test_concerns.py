@@ -6,6 +6,7 @@ from bot.app import AllyBot
 from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import ADMIN
+from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
 
@@ -15,7 +16,7 @@ def test_typed_concern_goes_to_leads_anonymously(
     slack.command(ADMIN, "admin programme lead default <@U0COLL31>")
     reply = slack.command("U0COLL05", "uncomfortable he kept <!channel> talking over me")
     assert "not a formal HR report" in reply.text and "1 programme lead" in reply.text
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     (note,) = slack_fake.messages_to("U0COLL31")
     text = note.args["text"]
     assert "talking over me" in text and "U0COLL05" not in text
@@ -48,6 +49,6 @@ def test_form_with_shared_name(app: AllyBot, slack: SlackSender, slack_fake: Sla
         },
     }
     assert slack.interaction(payload).json()["response_action"] == "update"
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     (note,) = slack_fake.messages_to(ADMIN)  # no programme leads: workspace admins/leads
     assert "<@U0COLL06>" in note.args["text"]

@@ -15,6 +15,7 @@ from storage import pairing as store
 from storage.models import Member
 from storage.pairing_models import CheckinOutcome, PairingRound, PairParticipant, PairRule
 from tests.conftest import ADMIN
+from tests.support.helpers import drain, status_counts
 from tests.support.slack_requests import SlackSender
 
 ALLIES = [f"U0ALLY{i:02d}" for i in range(10)]
@@ -42,11 +43,9 @@ def rounds_in_db(app: AllyBot) -> list[list[frozenset[str]]]:
 
 def deliver(app: AllyBot, clock: FrozenClock, passes: int = 60) -> None:
     for _ in range(passes):
-        app.dispatcher.drain()
+        drain(app.dispatcher)
         with app.services.db.read() as s:
-            from storage import outbox
-
-            if outbox.status_counts(s).get("pending", 0) == 0:
+            if status_counts(s).get("pending", 0) == 0:
                 return
         clock.advance(timedelta(seconds=5))
     raise AssertionError("outbox never drained")

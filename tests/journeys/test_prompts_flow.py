@@ -14,6 +14,7 @@ from bot.sandbox.slackfake import SlackFake
 from storage.models import Member
 from storage.prompt_models import JournalEntry, PromptDelivery, PromptSchedule
 from tests.conftest import ADMIN
+from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
 
@@ -40,10 +41,10 @@ def test_weekly_prompt_arrives_at_local_time_and_buttons_work(
         # Default: Tuesday 10:00 local = 15:00 UTC on 2026-03-03.
         assert sched.next_due_at == datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
     run_until(app, clock, datetime(2026, 3, 3, 14, 45, tzinfo=UTC))
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     assert prompt_dms(slack_fake, "U0COLL01") == []
     run_until(app, clock, datetime(2026, 3, 3, 15, 0, tzinfo=UTC))
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     (dm,) = prompt_dms(slack_fake, "U0COLL01")
     delivery = json.dumps(dm.args["blocks"])
     assert "prompt_reflect" in delivery and "prompt_not_now" in delivery
@@ -127,7 +128,7 @@ def test_reflect_now_journal_export_and_forget(
         "test-key",
     )
     assert "On its way" in slack.command("U0ALLY02", "journal export").text
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     (upload,) = slack_fake.uploaded_files()
     assert b"private words" in upload.content
     warning = slack.command("U0ALLY02", "forget")
@@ -204,6 +205,6 @@ def test_journal_text_never_reaches_logs_or_other_people(
     for user in (ADMIN, "U0COLL09"):
         assert secret not in slack.command(user, "journal").text
         assert secret not in slack.command(user, "admin list").text
-    app.dispatcher.drain()
+    drain(app.dispatcher)
     assert secret not in slack_fake.payloads_text()
     assert secret not in caplog.text

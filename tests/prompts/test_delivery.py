@@ -16,6 +16,7 @@ from storage import outbox as outbox_store
 from storage.db import Database
 from storage.models import Member
 from storage.prompt_models import PromptDelivery
+from tests.support.helpers import drain, status_counts
 
 ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata"]
 
@@ -110,9 +111,9 @@ def test_restart_and_429s_lose_and_duplicate_nothing(
             restarted = True
     for _ in range(200):
         clock.advance(timedelta(seconds=5))
-        bot.dispatcher.drain()
+        drain(bot.dispatcher)
         with bot.services.db.read() as s:
-            if outbox_store.status_counts(s).get("pending", 0) == 0:
+            if status_counts(s).get("pending", 0) == 0:
                 break
     bot.close()
     delivered = Counter(c.args["channel"] for c in slack_fake.calls("chat.postMessage") if c.ok)

@@ -20,7 +20,8 @@ from bot.prompts.library import (
     prompts_for_audience,
 )
 from bot.prompts.rotation import next_prompt
-from bot.prompts.schedule import Cadence, in_working_hours, next_due, snooze_until
+from bot.prompts.schedule import Cadence, next_due, snooze_until
+from tests.support.helpers import in_working_hours
 
 LIBRARY = load_default_library()
 

@@ -15,11 +15,11 @@ from bot.prompts.schedule import (
     MIN_GAP_DAYS,
     Cadence,
     WorkingHours,
-    in_working_hours,
     member_zone,
     next_due,
     snooze_until,
 )
+from tests.support.helpers import in_working_hours
 
 LONDON = "Europe/London"
 DST_ZONES = ("Europe/London", "America/New_York", "Australia/Sydney")

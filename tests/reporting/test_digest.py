@@ -8,6 +8,7 @@ from bot.app import AllyBot
 from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import ADMIN
+from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
 
@@ -22,7 +23,7 @@ def test_digest_goes_to_each_lead_once_a_week_with_a_chart(
     assert app.scheduler.tick()["lead-digest"] == 1
     assert app.scheduler.tick()["lead-digest"] == 0
     for _ in range(20):
-        app.dispatcher.drain()
+        drain(app.dispatcher)
         clock.advance(timedelta(seconds=5))
     texts = [c.args["text"] for c in slack_fake.messages_to("U0COLL30")]
     assert sum("Weekly digest" in t for t in texts) == 1

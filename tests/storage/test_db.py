@@ -16,6 +16,7 @@ from bot.core.gateway import OfflineGateway
 from storage import migrate
 from storage.db import Database
 from storage.models import AuditEntry, Base, Member, Workspace
+from tests.support.helpers import head_revisions
 
 
 def test_sqlite_pragmas_applied(tmp_path):
@@ -33,7 +34,7 @@ def test_migrations_match_models(database: Database):
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
-    assert migrate.current_revisions(database) == migrate.head_revisions(database)
+    assert migrate.current_revisions(database) == head_revisions(database)
 
 
 def test_upgrade_is_idempotent(database: Database):
