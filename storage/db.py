@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -111,3 +111,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched (0 when the driver can't say)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("rows_affected needs the result of a DML statement")
+    return result.rowcount or 0

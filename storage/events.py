@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import ProcessedEvent
 
 
@@ -30,4 +31,4 @@ def claim(session: Session, key: str, now: datetime) -> None:
 def prune(session: Session, before: datetime) -> int:
     """Forget keys older than Slack's retry horizon."""
     stmt = delete(ProcessedEvent).where(ProcessedEvent.processed_at < before)
-    return session.execute(stmt).rowcount or 0
+    return rows_affected(session.execute(stmt))

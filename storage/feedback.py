@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.feedback_models import Feedback, FeedbackQuota, FeedbackReply
 
 
@@ -52,7 +53,7 @@ def texts(session: Session, programme_id: int, weeks: list[str], category: str) 
 def prune_quota(session: Session, keep_weeks: list[str]) -> int:
     """Drop quota counters of weeks that are over (they limit nothing any more)."""
     stmt = delete(FeedbackQuota).where(FeedbackQuota.week.not_in(keep_weeks))
-    return session.execute(stmt).rowcount or 0
+    return rows_affected(session.execute(stmt))
 
 
 def by_ref(session: Session, programme_ids: list[int], ref: str) -> Feedback | None:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import SchedulerLease
 
 
@@ -28,7 +29,7 @@ def try_acquire(
         )
         .values(owner=owner, lease_until=until)
     )
-    if result.rowcount:
+    if rows_affected(result):
         return True
     if session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == name)):
         return False

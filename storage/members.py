@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import (
     AuditEntry,
     Member,
@@ -112,7 +113,7 @@ def revoke_role(session: Session, team_id: str, user_id: str, role: str) -> bool
     stmt = delete(RoleGrant).where(
         RoleGrant.team_id == team_id, RoleGrant.user_id == user_id, RoleGrant.role == role
     )
-    return bool(session.execute(stmt).rowcount)
+    return bool(rows_affected(session.execute(stmt)))
 
 
 def list_grants(session: Session, team_id: str) -> Sequence[RoleGrant]:
@@ -174,4 +175,4 @@ def delete_member(session: Session, member: Member) -> int:
 
 def revoke_all_roles(session: Session, team_id: str, user_id: str) -> int:
     stmt = delete(RoleGrant).where(RoleGrant.team_id == team_id, RoleGrant.user_id == user_id)
-    return session.execute(stmt).rowcount or 0
+    return rows_affected(session.execute(stmt))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import OutboxMessage
 
 
@@ -101,7 +102,7 @@ def mark_sent(
             attempts=OutboxMessage.attempts + 1,
         )
     )
-    return bool(session.execute(stmt).rowcount)
+    return bool(rows_affected(session.execute(stmt)))
 
 
 def remember_channel(session: Session, row_id: int, owner: str, channel_id: str) -> None:
@@ -166,4 +167,4 @@ def delete_all_for(session: Session, team_id: str, user_id: str) -> int:
             OutboxMessage.recipients.like(f"%,{user_id},%"),
         ),
     )
-    return session.execute(stmt).rowcount or 0
+    return rows_affected(session.execute(stmt))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import Member, Programme, ProgrammeLead, ProgrammeMember
 from storage.pairing_models import (
     CheckinOutcome,
@@ -143,7 +144,7 @@ def remove_rule(
     stmt = delete(PairRule).where(PairRule.programme_id == programme_id, PairRule.id == rule_id)
     if owner is not None:
         stmt = stmt.where(PairRule.owner == owner, PairRule.kind == "personal")
-    return bool(session.execute(stmt).rowcount)
+    return bool(rows_affected(session.execute(stmt)))
 
 
 # -- rounds and pairs -------------------------------------------------------------
@@ -357,39 +358,39 @@ def outcome_cells(
         .where(CheckinOutcome.programme_id == programme_id, CheckinOutcome.week.in_(list(weeks)))
         .group_by(CheckinOutcome.week, CheckinOutcome.answer)
     )
-    return [(w, a, int(c), int(r), int(s)) for w, a, c, r, s in session.execute(stmt).all()]
+    return [
+        (w, a, int(c or 0), int(r or 0), int(s or 0))
+        for w, a, c, r, s in session.execute(stmt).all()
+    ]
 
 
 def forget_user(session: Session, team_id: str, user_id: str) -> int:
     """Erase a person's pairing data; their outcomes stay, unlinked, for closed aggregates."""
     programme_ids = select(Programme.id).where(Programme.team_id == team_id)
-    n = (
+    n = rows_affected(
         session.execute(
             update(CheckinOutcome)
             .where(
                 CheckinOutcome.user_id == user_id, CheckinOutcome.programme_id.in_(programme_ids)
             )
             .values(user_id=None, note=None)
-        ).rowcount
-        or 0
+        )
     )
-    n += (
+    n += rows_affected(
         session.execute(
             delete(PairRule).where(
                 PairRule.programme_id.in_(programme_ids),
                 or_(PairRule.owner == user_id, PairRule.other == user_id),
             )
-        ).rowcount
-        or 0
+        )
     )
-    n += (
+    n += rows_affected(
         session.execute(
             delete(OrgProfile).where(OrgProfile.team_id == team_id, OrgProfile.user_id == user_id)
-        ).rowcount
-        or 0
+        )
     )
     pair_ids = select(PairParticipant.pair_id).where(PairParticipant.user_id == user_id)
-    n += (
+    n += rows_affected(
         session.execute(
             delete(PairParticipant).where(
                 PairParticipant.user_id == user_id,
@@ -399,10 +400,9 @@ def forget_user(session: Session, team_id: str, user_id: str) -> int:
                     )
                 ),
             )
-        ).rowcount
-        or 0
+        )
     )
-    n += (
+    n += rows_affected(
         session.execute(
             delete(SitOut).where(
                 SitOut.user_id == user_id,
@@ -410,8 +410,7 @@ def forget_user(session: Session, team_id: str, user_id: str) -> int:
                     select(PairingRound.id).where(PairingRound.programme_id.in_(programme_ids))
                 ),
             )
-        ).rowcount
-        or 0
+        )
     )
     return n
 
@@ -437,4 +436,4 @@ def unenrol(session: Session, programme_id: int, member_id: int) -> bool:
     stmt = delete(ProgrammeMember).where(
         ProgrammeMember.programme_id == programme_id, ProgrammeMember.member_id == member_id
     )
-    return bool(session.execute(stmt).rowcount)
+    return bool(rows_affected(session.execute(stmt)))

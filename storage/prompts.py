@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import Member
 from storage.prompt_models import JournalEntry, PromptDelivery, PromptEntry, PromptSchedule
 
@@ -114,8 +115,10 @@ def delivery_cells(
 
 def forget_member(session: Session, member_id: int) -> int:
     """Delete a member's journal and schedule; keep delivery counts, unlinked."""
-    n = session.execute(delete(JournalEntry).where(JournalEntry.member_id == member_id)).rowcount
-    n += session.execute(
-        delete(PromptSchedule).where(PromptSchedule.member_id == member_id)
-    ).rowcount
+    n = rows_affected(
+        session.execute(delete(JournalEntry).where(JournalEntry.member_id == member_id))
+    )
+    n += rows_affected(
+        session.execute(delete(PromptSchedule).where(PromptSchedule.member_id == member_id))
+    )
     return n or 0

@@ -90,4 +90,4 @@ def button(
 
 
 def text_reply(markdown: str) -> Reply:
-    return Reply(text=markdown, blocks=sections(markdown))
+    return Reply(text=markdown, blocks=[*sections(markdown)])

@@ -87,7 +87,9 @@ def load_settings(
     if env_file is not None and Path(env_file).is_file():
         values.update(dotenv_values(env_file))
     values.update(os.environ if environ is None else environ)
-    get = lambda name: _clean(values.get(name))  # noqa: E731
+
+    def get(name: str) -> str | None:
+        return _clean(values.get(name))
 
     bot_token = get("SLACK_BOT_TOKEN")
     if bot_token is not None and not bot_token.startswith("xoxb-"):

@@ -73,7 +73,7 @@ def _inputs(
     members = [
         engine.Member(
             user_id=m.user_id,
-            role=m.role,  # type: ignore[arg-type]
+            role="colleague" if m.role == "colleague" else "ally",
             department=o.department if o else None,
             utc_offset_minutes=m.tz_offset_seconds // 60,
             manager_id=o.manager_id if o else None,

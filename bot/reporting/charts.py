@@ -103,12 +103,15 @@ def render_trend_png(
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
     from matplotlib.ticker import MultipleLocator, PercentFormatter
 
     with _render_lock:
         fig = Figure(figsize=FIGSIZE_INCHES, dpi=DPI, layout="constrained")
         # Keep the bottom strip free for the footnote, which the layout engine ignores.
-        fig.get_layout_engine().set(rect=(0.0, 0.05, 1.0, 0.95))
+        engine = fig.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine):
+            engine.set(rect=(0.0, 0.05, 1.0, 0.95))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         positions = list(range(len(weeks)))

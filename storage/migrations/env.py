@@ -35,7 +35,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic needs sqlalchemy.url or a connection")
+    engine = create_engine(url)
     with engine.connect() as conn:
         context.configure(connection=conn, **OPTIONS)
         with context.begin_transaction():

@@ -16,7 +16,7 @@ from bot.core.outbox import LEASE, Dispatcher
 from bot.sandbox.slackfake import SlackFake
 from storage import outbox as store
 from storage.db import Database
-from tests.support.helpers import drain
+from tests.support.helpers import drain, status_counts
 
 
 def owe(app: AllyBot, n: int, prefix: str = "U0ALLY") -> None:
@@ -35,7 +35,7 @@ def owe(app: AllyBot, n: int, prefix: str = "U0ALLY") -> None:
 
 def statuses(db: Database) -> dict[str, int]:
     with db.read() as s:
-        return store.status_counts(s)
+        return status_counts(s)
 
 
 def test_dedupe_key_owes_a_message_once(app: AllyBot, slack_fake: SlackFake):
