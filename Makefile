@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make venv          create $(VENV) and install allybot with dev extras"
 	@echo "make run           apply migrations, then start the bot (needs .env)"
-	@echo "make test          ruff check + ruff format --check + full pytest suite"
+	@echo "make test          ruff, mypy --strict and the full pytest suite"
 	@echo "make lint          ruff check + ruff format --check"
 	@echo "make format        ruff format + ruff check --fix"
 	@echo "make bench         run every benchmarks/*.py module with $(BENCH_ARGS)"
@@ -81,11 +81,13 @@ postgres-bin:
 test: $(STAMP) postgres-bin
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

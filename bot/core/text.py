@@ -49,3 +49,20 @@ def mention(user_id: str) -> str:
     if not re.fullmatch(r"[UW][A-Z0-9]+", user_id):
         return escape(user_id)
     return f"<@{user_id}>"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 entry``, ``2 entries``, ``0 peer pairs``: a count with the right noun form.
+
+    The one helper for counted nouns, so no message says "1 entries" or "week(s)".
+    ``plural_form`` defaults to ``singular + "s"``.
+    """
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+def every(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``every week``, ``every 2 weeks``: a period in plain words."""
+    if count == 1:
+        return f"every {singular}"
+    return f"every {count} {plural_form or singular + 's'}"

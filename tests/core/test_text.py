@@ -60,3 +60,14 @@ def test_long_replies_are_split_and_capped_at_slacks_limits():
     assert len(message["blocks"]) == 50
     assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"])
     assert "not shown" in message["blocks"][-1]["text"]["text"]
+
+
+def test_plural_and_every_read_naturally() -> None:
+    from bot.core.text import every, plural
+
+    assert plural(1, "entry", "entries") == "1 entry"
+    assert plural(0, "entry", "entries") == "0 entries"
+    assert plural(2, "peer pair") == "2 peer pairs"
+    assert plural(12_000, "member") == "12,000 members"
+    assert every(1, "week") == "every week"
+    assert every(2, "week") == "every 2 weeks"
