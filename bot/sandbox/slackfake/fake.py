@@ -13,6 +13,7 @@ from collections import deque
 from types import TracebackType
 
 from .limits import EveryNth, RateLimit, checked_retry, make_failure
+from .methods_chat import ChatMethods
 from .methods_files import FileMethods
 from .methods_people import PeopleMethods
 from .methods_views import ViewMethods
@@ -22,7 +23,7 @@ from .server import Handler, QuietServer
 from .state import MethodHandler
 
 
-class SlackFake(Routing, Recording, ViewMethods, PeopleMethods, FileMethods):
+class SlackFake(Routing, Recording, ChatMethods, ViewMethods, PeopleMethods, FileMethods):
     """A Slack Web API stand-in on ``http://127.0.0.1:PORT/api/``.
 
     Use as a context manager (or :meth:`start`/:meth:`stop`) and point a real
@@ -32,10 +33,13 @@ class SlackFake(Routing, Recording, ViewMethods, PeopleMethods, FileMethods):
     seconds) drives message ``ts`` and ``created`` stamps.  Both can be replaced
     so tests and sandbox runs are deterministic.
 
-    ``strict=False`` (the default) accepts any well-formed channel or user id for
-    messaging, so tests need not register every recipient; ``strict=True`` only
-    accepts configured users/channels and ids the fake itself issued, like a real
-    workspace.  ``users.info`` is always strict: it cannot invent a profile.
+    Payloads are checked as strictly as Slack checks them (Block Kit, views,
+    message content) and every refusal is recorded: :meth:`refusals` lists the
+    calls Slack would have refused.  Users must be configured (``users=``), and
+    DM/group DM ids must have been issued by the fake or declared with
+    :meth:`add_channel`.  ``strict=False`` (the default) still accepts any
+    well-formed public channel id (``C...``), since the fake cannot know a real
+    workspace's channels; ``strict=True`` only accepts declared channels.
     """
 
     def _method_handlers(self) -> dict[str, MethodHandler]:
@@ -46,6 +50,7 @@ class SlackFake(Routing, Recording, ViewMethods, PeopleMethods, FileMethods):
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
+            "blocks.validate": self._blocks_validate,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "views.publish": self._views_publish,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .models import MAX_MESSAGE_BLOCKS, MAX_TEXT_CHARS, SlackError
+from .blockkit import check_message_blocks, validate_payload
+from .models import MAX_TEXT_CHARS, SlackError
 from .state import FakeState
 from .wire import required, text_arg
 
@@ -18,21 +19,23 @@ from .wire import required, text_arg
 class ChatMethods(FakeState):
     """Handlers for ``chat.postMessage``, ``postEphemeral``, ``update`` and ``delete``."""
 
-    def _check_blocks(self, blocks: Any, limit: int, error: str) -> list[dict[str, Any]]:
-        if not isinstance(blocks, list) or len(blocks) > limit:
-            raise SlackError(error, f"blocks must be a list of at most {limit} blocks")
-        for block in blocks:
-            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-                raise SlackError(error, "every block needs a string type")
-        return blocks
-
     def _message_content(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate text/blocks/attachments the way chat.* does."""
+        """Validate text/blocks/attachments the way chat.* does.
+
+        Blocks go through the Block Kit validator (``invalid_blocks`` with every
+        problem, as Slack answers).  ``text`` beyond 40,000 characters is
+        truncated, not refused: Slack's changelog of 2018-04 ("truncating really
+        long messages") replaced the old ``msg_too_long`` refusal with truncation.
+        """
         text = text_arg(args, "text")
+        if text and len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
         content: dict[str, Any] = {"text": text or ""}
         blocks = args.get("blocks")
         if blocks is not None and blocks != "":
-            blocks = self._check_blocks(blocks, MAX_MESSAGE_BLOCKS, "invalid_blocks")
+            problems = check_message_blocks(blocks)
+            if problems:
+                raise SlackError("invalid_blocks", errors=[str(p) for p in problems])
             if blocks:
                 content["blocks"] = blocks
         attachments = args.get("attachments")
@@ -45,9 +48,25 @@ class ChatMethods(FakeState):
                 content["attachments"] = attachments
         if not text and "blocks" not in content and "attachments" not in content:
             raise SlackError("no_text")
-        if text and len(text) > MAX_TEXT_CHARS:
-            raise SlackError("msg_too_long")
         return content
+
+    def _blocks_validate(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``blocks.validate``: exactly one of ``blocks``, ``view`` or ``message``.
+
+        Answers ``ok: true`` or ``invalid_blocks`` with ``errors`` as objects
+        (``code``, ``message``, ``pointer``, ``constraint``), pointers relative
+        to the payload, as Slack's method reference documents.
+        """
+        argument_error, problems = validate_payload(args)
+        if argument_error is not None:
+            raise SlackError("invalid_arguments", argument_error)
+        if problems:
+            return {
+                "ok": False,
+                "error": "invalid_blocks",
+                "errors": [problem.as_validate_error() for problem in problems],
+            }
+        return {"ok": True}
 
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))

@@ -9,37 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .methods_chat import ChatMethods
-from .models import MAX_PRIVATE_METADATA_CHARS, MAX_VIEW_BLOCKS, MAX_VIEW_TITLE_CHARS, SlackError
+from .blockkit import check_view
+from .models import SlackError
+from .state import FakeState
 from .wire import required, text_arg
 
 
-class ViewMethods(ChatMethods):
+class ViewMethods(FakeState):
     """Handlers for ``views.publish``, ``views.open``, ``views.push`` and ``views.update``."""
 
-    def _check_view(self, view: Any, view_type: str | None) -> dict[str, Any]:
-        """Reject views Slack rejects with ``invalid_arguments`` (type, sizes, titles)."""
-        if not isinstance(view, dict):
-            raise SlackError("invalid_arguments", "missing required field: view")
-        kind = view.get("type")
-        allowed = {"modal", "home"} if view_type is None else {view_type}
-        if kind not in allowed:
-            raise SlackError("invalid_arguments", f"view type must be one of {sorted(allowed)}")
-        self._check_blocks(view.get("blocks", []), MAX_VIEW_BLOCKS, "invalid_arguments")
-        if kind == "modal":
-            for key in ("title", "submit", "close"):
-                text_obj = view.get(key)
-                if text_obj is None and key != "title":
-                    continue
-                text = text_obj.get("text") if isinstance(text_obj, dict) else None
-                if not isinstance(text, str) or not text or len(text) > MAX_VIEW_TITLE_CHARS:
-                    raise SlackError(
-                        "invalid_arguments",
-                        f"{key} must be plain_text of 1-{MAX_VIEW_TITLE_CHARS} characters",
-                    )
-        metadata = view.get("private_metadata", "")
-        if not isinstance(metadata, str) or len(metadata) > MAX_PRIVATE_METADATA_CHARS:
-            raise SlackError("invalid_arguments", "private_metadata too long")
+    def _check_view(self, view: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """Refuse views Slack refuses: ``invalid_arguments`` with every problem listed.
+
+        Slack answers view problems as ``invalid_arguments`` (not ``invalid_blocks``)
+        with ``[ERROR] ... [json-pointer:/view/...]`` lines in
+        ``response_metadata.messages``; the fake does the same.
+        """
+        problems = check_view(view, "/view", kinds)
+        if problems or not isinstance(view, dict):
+            raise SlackError("invalid_arguments", errors=[str(p) for p in problems])
         return view
 
     def _store_view(
@@ -85,7 +73,7 @@ class ViewMethods(ChatMethods):
         """App Home: one view per user, so its id is stable across publishes."""
         user_id = required(args, "user_id")
         self._check_user(user_id, for_dm=False)
-        view = self._check_view(args.get("view"), "home")
+        view = self._check_view(args.get("view"), ("home",))
         existing = self._home_view_by_user.get(user_id)
         if existing is not None:
             self._check_hash(existing, args)
@@ -95,11 +83,11 @@ class ViewMethods(ChatMethods):
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         required(args, "trigger_id")
-        return self._store_view(self._check_view(args.get("view"), "modal"), None)
+        return self._store_view(self._check_view(args.get("view"), ("modal",)), None)
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         required(args, "trigger_id")
-        return self._store_view(self._check_view(args.get("view"), "modal"), None)
+        return self._store_view(self._check_view(args.get("view"), ("modal",)), None)
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view_id = text_arg(args, "view_id")
@@ -110,6 +98,6 @@ class ViewMethods(ChatMethods):
             view_id = self._view_by_external_id.get(external_id or "")
         if not view_id or view_id not in self._views:
             raise SlackError("not_found")
-        view = self._check_view(args.get("view"), None)
+        view = self._check_view(args.get("view"), ("modal", "home"))
         self._check_hash(view_id, args)
         return self._store_view(view, view_id, self._views[view_id]["root_view_id"])

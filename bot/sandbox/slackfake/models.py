@@ -21,13 +21,11 @@ RESPONSE_URL_METHOD = "response_url"
 UPLOAD_METHOD = "upload_url"
 
 #: Form fields Slack expects to carry JSON; decoded so tests see Python objects.
-JSON_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks"})
-#: Slack truncates/refuses beyond these; enforcing them catches oversized output early.
+JSON_FIELDS = frozenset(
+    {"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "message"}
+)
+#: Slack truncates message ``text`` beyond this many characters (it does not refuse).
 MAX_TEXT_CHARS = 40_000
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_VIEW_TITLE_CHARS = 24
-MAX_PRIVATE_METADATA_CHARS = 3_000
 MAX_MPIM_USERS = 8
 #: Refuse absurd bodies instead of reading them into memory.
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -43,7 +41,9 @@ class Call:
 
     ``args`` merges query string, form and JSON body (token removed, JSON-valued
     form fields decoded).  ``target`` names the response URL or file id for the
-    pseudo methods :data:`RESPONSE_URL_METHOD` and :data:`UPLOAD_METHOD`.
+    pseudo methods :data:`RESPONSE_URL_METHOD` and :data:`UPLOAD_METHOD`.  For
+    response URLs, whose wire answer is a bare error name,
+    ``response["errors"]`` keeps the Block Kit problems found.
     """
 
     method: str
@@ -53,11 +53,19 @@ class Call:
     response: dict[str, Any]
     at: float
     target: str | None = None
+    #: True when a test script (``fail_next``, ``fail_every``, ``set_error``, a
+    #: rate limit) decided the answer rather than Slack's own rules.
+    scripted: bool = False
 
     @property
     def ok(self) -> bool:
         """True when Slack would have reported success (HTTP 200 and ``ok``)."""
         return self.status == 200 and bool(self.response.get("ok"))
+
+    @property
+    def refused(self) -> bool:
+        """True when Slack itself would have refused this request's payload."""
+        return not self.ok and not self.scripted
 
 
 @dataclass(frozen=True)

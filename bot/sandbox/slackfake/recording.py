@@ -112,6 +112,15 @@ class Recording(FakeState):
                 return False
             time.sleep(interval)
 
+    def refusals(self, method: str | None = None) -> list[Call]:
+        """Calls Slack itself would have refused (invalid blocks, unknown channel...).
+
+        Scripted failures (``fail_next``, ``fail_every``, ``set_error``, rate
+        limits) are left out: tests ask for those.  A test that ends with
+        ``assert fake.refusals() == []`` proves no refused payload was sent.
+        """
+        return [call for call in self.calls(method) if call.refused]
+
     def internal_errors(self) -> list[str]:
         """Tracebacks of bugs inside the fake; a healthy run leaves this empty."""
         with self._lock:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .blockkit import check_message_blocks
 from .models import RESPONSE_URL_METHOD, UPLOAD_METHOD, Call, SlackError
 from .state import FakeState, MethodHandler
 from .wire import (
@@ -64,32 +65,34 @@ class Routing(FakeState):
         with self._lock:
             now = self._clock()
             reply = self._limits.gate(method, now)
+            scripted = reply is not None
             if reply is None:
-                payload = self._answer(method, args, token, parse_error)
+                payload, scripted = self._answer(method, args, token, parse_error)
                 reply = json_reply(200, payload)
-            self._record(method, args, token, reply, now)
+            self._record(method, args, token, reply, now, scripted=scripted)
         return reply
 
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, parse_error: str | None
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], bool]:
+        """Slack's answer, and whether a test script (``set_error``) decided it."""
         if parse_error is not None:
-            return {"ok": False, "error": parse_error}
+            return {"ok": False, "error": parse_error}, False
         handler = self._method_handlers().get(method)
         if handler is None:
-            return {"ok": False, "error": "unknown_method", "req_method": method}
+            return {"ok": False, "error": "unknown_method", "req_method": method}, False
         if method != "api.test":
             if not token:
-                return {"ok": False, "error": "not_authed"}
+                return {"ok": False, "error": "not_authed"}, False
             if token not in self._tokens:
-                return {"ok": False, "error": "invalid_auth"}
+                return {"ok": False, "error": "invalid_auth"}, False
         persistent = self._limits.errors.get(method)
         if persistent is not None:
-            return {"ok": False, "error": persistent}
+            return {"ok": False, "error": persistent}, True
         try:
-            return handler(args)
+            return handler(args), False
         except SlackError as exc:
-            return exc.payload()
+            return exc.payload(), False
 
     def _record(
         self,
@@ -99,18 +102,27 @@ class Routing(FakeState):
         reply: Reply,
         now: float,
         target: str | None = None,
+        *,
+        scripted: bool = False,
+        problems: list[str] | None = None,
     ) -> None:
+        """Append a :class:`Call`; ``problems`` are kept for tests, never sent."""
         if reply.content_type.startswith("application/json"):
             response = json.loads(reply.body)
         else:
             response = {"ok": reply.status == 200, "body": reply.body.decode("utf-8")}
-        self._calls.append(Call(method, args, token, reply.status, response, now, target))
+        if problems:
+            response["errors"] = problems
+        self._calls.append(
+            Call(method, args, token, reply.status, response, now, target, scripted=scripted)
+        )
 
     def _handle_upload(self, file_id: str, body: bytes) -> Reply:
         with self._lock:
             now = self._clock()
             args = {"file_id": file_id, "size": len(body)}
             reply = self._limits.gate(UPLOAD_METHOD, now)
+            scripted = reply is not None
             if reply is None:
                 upload = self._uploads.get(file_id)
                 if upload is None or upload.completed:
@@ -118,12 +130,19 @@ class Routing(FakeState):
                 else:
                     upload.content = body
                     reply = text_reply(200, f"OK - {len(body)}")
-            self._record(UPLOAD_METHOD, args, None, reply, now, target=file_id)
+            self._record(UPLOAD_METHOD, args, None, reply, now, file_id, scripted=scripted)
         return reply
 
     def _handle_response_url(self, name: str, content_type: str, body: bytes) -> Reply:
+        """A ``response_url`` POST (Bolt's ``respond()``), checked like a message.
+
+        Slack's response URLs answer like incoming webhooks: HTTP 400 with a
+        plain-text error name (``no_text``, ``invalid_blocks``) and no details,
+        so the Block Kit problems are only kept on the recorded :class:`Call`.
+        """
         args: dict[str, Any] = {}
         reply: Reply | None = None
+        problems: list[str] = []
         try:
             decoded = json.loads(body.decode("utf-8")) if body else None
         except (UnicodeDecodeError, ValueError):
@@ -138,10 +157,27 @@ class Routing(FakeState):
             if gated is not None:
                 reply = gated
             elif reply is None:
-                has_content = args.get("text") or args.get("blocks") or args.get("attachments")
-                if not has_content and not truthy(args.get("delete_original")):
-                    reply = text_reply(400, "no_text")
-                else:
-                    reply = text_reply(200, "ok")
-            self._record(RESPONSE_URL_METHOD, args, None, reply, now, target=name)
+                reply, problems = self._response_url_reply(args)
+            self._record(
+                RESPONSE_URL_METHOD,
+                args,
+                None,
+                reply,
+                now,
+                target=name,
+                scripted=gated is not None,
+                problems=problems,
+            )
         return reply
+
+    @staticmethod
+    def _response_url_reply(args: Mapping[str, Any]) -> tuple[Reply, list[str]]:
+        blocks = args.get("blocks")
+        if blocks is not None:
+            problems = [str(problem) for problem in check_message_blocks(blocks)]
+            if problems:
+                return text_reply(400, "invalid_blocks"), problems
+        has_content = args.get("text") or blocks or args.get("attachments")
+        if not has_content and not truthy(args.get("delete_original")):
+            return text_reply(400, "no_text"), []
+        return text_reply(200, "ok"), []

@@ -153,26 +153,35 @@ class FakeState:
         return stable_id("D", f"im:{user_id}")
 
     def _check_user(self, user_id: str, *, for_dm: bool) -> None:
-        """Refuse user ids Slack would refuse; ``for_dm`` adds deactivation checks."""
+        """Refuse user ids Slack would refuse; ``for_dm`` adds deactivation checks.
+
+        A workspace knows all its members, so an id the fake was not given is
+        ``user_not_found`` whatever ``strict`` says.
+        """
         if not USER_ID.fullmatch(user_id):
             raise SlackError("user_not_found")
         user = self._users.get(user_id)
         if user is None:
-            if self._strict:
-                raise SlackError("user_not_found")
-            return
+            raise SlackError("user_not_found")
         if for_dm and user.deleted:
             raise SlackError("user_disabled")
 
     def _resolve_channel(self, channel: Any) -> str:
-        """Map a channel argument to a channel id; a user id opens their DM."""
+        """Map a channel argument to a channel id; a user id opens their DM.
+
+        DM (``D``) and group DM (``G``) ids exist only once Slack has issued them
+        (``conversations.open``, a post to a user id) or a test declared them with
+        :meth:`add_channel`; members likewise must be known.  Public channel
+        (``C``) ids are taken on trust unless ``strict``: the fake cannot know a
+        real workspace's channels, so tests need not declare each one.
+        """
         if not isinstance(channel, str) or not channel:
             raise SlackError("channel_not_found")
         if USER_ID.fullmatch(channel):
             user = self._users.get(channel)
-            if user is None and self._strict:
+            if user is None:
                 raise SlackError("channel_not_found")
-            if user is not None and user.deleted:
+            if user.deleted:
                 # Undocumented for chat.*; mirrors conversations.open's refusal.
                 raise SlackError("user_disabled")
             dm = self._dm_id(channel)
@@ -183,7 +192,7 @@ class FakeState:
         known = (
             channel in self._channels or channel in self._im_user or channel in self._mpim_members
         )
-        if self._strict and not known:
+        if not known and (self._strict or channel[0] in "DG"):
             raise SlackError("channel_not_found")
         return channel
 
