@@ -13,8 +13,14 @@ What it models, Slack-shaped (HTTP 200 with ``{"ok": false, "error": ...}`` for
 Slack-level errors, as Slack does):
 
 * token checks (``not_authed`` / ``invalid_auth``);
-* ``api.test``, ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``,
-  ``chat.update``, ``chat.delete``, ``conversations.open``, ``users.info``,
+* Slack's own refusals: Block Kit rules on every payload that carries blocks
+  (``invalid_blocks`` with ``errors`` for ``chat.*``; ``invalid_arguments``
+  with ``[ERROR] ... [json-pointer:/view/...]`` messages for ``views.*``; HTTP
+  400 ``invalid_blocks`` on response URLs), view rules, unknown users and
+  channels; :meth:`SlackFake.refusals` lists every call Slack would refuse;
+* ``api.test``, ``auth.test``, ``blocks.validate``, ``chat.postMessage``,
+  ``chat.postEphemeral``, ``chat.update``, ``chat.delete``, ``conversations.open``,
+  ``users.info``,
   ``views.publish``/``open``/``update``/``push``, ``files.getUploadURLExternal``,
   the upload URL itself and ``files.completeUploadExternal``; anything else is
   ``unknown_method``;
@@ -30,7 +36,9 @@ Layout (no module imports one that imports it back): ``models`` (value types,
 constants) <- ``wire`` (decoding, replies) <- ``limits`` (rate limits, scripted
 failures) and ``server`` (HTTP plumbing) <- ``state`` (workspace state) <-
 ``methods_*`` (Web API handlers), ``recording`` and ``routing`` <- ``fake``
-(:class:`SlackFake`).
+(:class:`SlackFake`).  The Block Kit validator is ``blockkit_core`` (problems,
+wording) <- ``blockkit_objects`` (elements, composition objects) <- ``blockkit``
+(blocks, messages, views, ``blocks.validate``).
 """
 
 from __future__ import annotations

@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .blockkit_core import Checker, Problem
 from .blockkit_objects import (
     ACCESSORY_ELEMENTS,
     INPUT_ELEMENTS,
     INTERACTIVE_ELEMENTS,
-    Checker,
-    Problem,
     check_element,
     check_image_element,
     check_text,
