@@ -43,7 +43,10 @@ ALICE = FakeUser(id="U0ALICE", real_name="Alice Example", tz="Europe/London")
 BOB = FakeUser(id="U0BOB", real_name="Bob Example", tz="America/New_York", tz_offset=-18000)
 GONE = FakeUser(id="U0GONE", real_name="Gone Person", deleted=True)
 ROBOT = FakeUser(id="U0ROBOT", real_name="Some Bot", is_bot=True)
-USERS = (ALICE, BOB, GONE, ROBOT)
+CAROL = FakeUser(id="U0CAROL", real_name="Carol Example")
+USERS = (ALICE, BOB, GONE, ROBOT, CAROL)
+#: Members for the property tests of conversation ids.
+MEMBERS = tuple(FakeUser(id=f"U0M{i}") for i in range(12))
 FAST_RETRY = FixedValueRetryIntervalCalculator(0.01)
 
 
@@ -57,7 +60,7 @@ def fake() -> Iterator[SlackFake]:
 @pytest.fixture(scope="module")
 def shared_fake() -> Iterator[SlackFake]:
     """One server for the hypothesis tests, which cannot use function fixtures."""
-    with SlackFake(users=USERS) as running:
+    with SlackFake(users=(*USERS, *MEMBERS)) as running:
         yield running
 
 
@@ -241,7 +244,7 @@ def test_timestamps_are_unique_and_increasing(client: WebClient) -> None:
 
 
 def test_timestamps_stay_unique_when_the_wall_clock_stands_still() -> None:
-    with SlackFake(wall_clock=lambda: 1_700_000_000.0) as fake:
+    with SlackFake(users=USERS, wall_clock=lambda: 1_700_000_000.0) as fake:
         client = plain_client(fake)
         stamps = [client.chat_postMessage(channel="C0GENERAL", text="x")["ts"] for _ in range(3)]
         assert stamps == ["1700000000.000000", "1700000000.000001", "1700000000.000002"]
@@ -265,7 +268,7 @@ def test_posting_to_a_user_answers_with_a_stable_dm_channel(
     assert [c.args["text"] for c in fake.messages_to(first)] == ["one", "two", "four"]
     assert [c.args["text"] for c in fake.messages_to("U0BOB")] == ["three"]
     # The same user gets the same DM id from a separate fake: ids are derived.
-    with SlackFake() as other_fake:
+    with SlackFake(users=USERS) as other_fake:
         again = plain_client(other_fake).chat_postMessage(channel="U0ALICE", text="x")
         assert again["channel"] == first
 
@@ -278,8 +281,10 @@ def test_post_message_validation(fake: SlackFake, client: WebClient) -> None:
         ({"channel": "C0GENERAL", "text": ""}, "no_text"),
         ({"channel": "C0GENERAL", "blocks": [{"text": "no type"}]}, "invalid_blocks"),
         ({"channel": "C0GENERAL", "blocks": [{"type": "divider"}] * 51}, "invalid_blocks"),
-        ({"channel": "C0GENERAL", "text": "x" * 40_001}, "msg_too_long"),
         ({"channel": "U0GONE", "text": "hi"}, "user_disabled"),
+        ({"channel": "U0NOBODY", "text": "hi"}, "channel_not_found"),
+        ({"channel": "D0NEVEROPENED", "text": "hi"}, "channel_not_found"),
+        ({"channel": "G0NEVEROPENED", "text": "hi"}, "channel_not_found"),
     ]
     for params, expected in cases:
         with pytest.raises(SlackApiError) as exc_info:
@@ -287,6 +292,20 @@ def test_post_message_validation(fake: SlackFake, client: WebClient) -> None:
         assert slack_error(exc_info) == expected, params
     assert fake.messages_to("C0GENERAL") == []
     assert fake.count("chat.postMessage") == len(cases)
+    assert len(fake.refusals()) == len(cases)
+
+
+def test_text_over_40000_characters_is_truncated_not_refused(
+    fake: SlackFake, client: WebClient
+) -> None:
+    response = client.chat_postMessage(channel="C0GENERAL", text="x" * 40_001)
+    assert response["message"]["text"] == "x" * 40_000
+    assert fake.refusals() == []
+
+
+def test_a_declared_dm_channel_is_accepted(fake: SlackFake, client: WebClient) -> None:
+    fake.add_channel("D0DECLARED")
+    assert client.chat_postMessage(channel="D0DECLARED", text="hi")["ok"] is True
 
 
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
@@ -484,11 +503,12 @@ def test_views_open_update_push(fake: SlackFake, client: WebClient) -> None:
     opened = client.views_open(trigger_id="123.456", view=modal())["view"]
     assert opened["id"].startswith("V")
     assert opened["type"] == "modal"
-    updated = client.views_update(view_id=opened["id"], view=modal(blocks=[]), hash=opened["hash"])[
-        "view"
-    ]
+    divider = [{"type": "divider"}]
+    updated = client.views_update(
+        view_id=opened["id"], view=modal(blocks=divider), hash=opened["hash"]
+    )["view"]
     assert updated["id"] == opened["id"]
-    assert updated["blocks"] == []
+    assert updated["blocks"] == divider
     with pytest.raises(SlackApiError) as exc_info:
         client.views_update(view_id=opened["id"], view=modal(), hash=opened["hash"])
     assert slack_error(exc_info) == "hash_conflict"
