@@ -75,6 +75,12 @@ def slack_fake() -> Iterator[SlackFake]:
     ]
     with SlackFake(users=users, tokens=[BOT_TOKEN]) as fake:
         yield fake
+        # Whatever a test did, the bot never sent a payload real Slack would refuse.
+        refused = [
+            (c.method, c.response.get("error"), c.response.get("errors")) for c in fake.refusals()
+        ]
+        assert refused == [], f"Slack would have refused: {refused}"
+        assert fake.internal_errors() == []
 
 
 @pytest.fixture
