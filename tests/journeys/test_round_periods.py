@@ -16,7 +16,10 @@ from bot.core.calendar import latest_slot, next_slot
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.pairing import rounds
+from bot.programmes.settings import next_round_line
 from bot.sandbox.slackfake import SlackFake
+from storage import pairing as store
+from storage.models import Programme
 from storage.pairing_models import PairingRound
 from tests.conftest import ADMIN
 from tests.journeys.test_pairing_flow import deliver, enrol
@@ -123,7 +126,7 @@ def test_schedule_change_to_a_past_hour_starts_no_round_and_says_when(
     reply = slack.command(ADMIN, f"admin programme set default {change}")
     assert "Updated" in reply.text
     with app.services.db.read() as s:
-        p = rounds.store.programme_by_name(s, slack.team_id, "default")
+        p = store.programme_by_name(s, slack.team_id, "default")
         schedule = (p.tz, p.weekday, p.local_time, p.cadence_weeks)
     now = clock.now()
     would_have_run = latest_slot(now, *schedule)
@@ -251,9 +254,6 @@ def test_a_missed_round_still_runs_after_a_restart_within_the_catch_up_window(
 
 def test_date_token_is_well_formed_for_slack():
     """The token Slack renders per reader: <!date^UNIX^{date_short_pretty} at {time}|fallback>."""
-    from bot.programmes.settings import next_round_line
-    from storage.models import Programme
-
     programme = Programme(tz="Europe/London")
     line = next_round_line(programme, datetime(2026, 7, 7, 9, 0, tzinfo=UTC))
     token = re.search(r"<!date\^(\d+)\^([^|]+)\|([^>]+)>", line)
