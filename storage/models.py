@@ -128,12 +128,17 @@ class OutboxMessage(Base):
     """A message the bot owes someone, stored before it is sent.
 
     ``kind`` is ``dm`` (chat.postMessage to a user), ``group_dm``
-    (conversations.open for several users, then chat.postMessage) or ``file``
-    (files_upload_v2 into a DM).
+    (conversations.open for several users, then chat.postMessage), ``file``
+    (files_upload_v2 into a DM) or ``update`` (chat.update of an earlier message
+    named by ``ref``). A message sent with a ``ref`` has its channel and ``ts``
+    kept in :class:`MessageRef` so it can be updated later.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_ref", "ref"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -151,6 +156,23 @@ class OutboxMessage(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(255))
+    ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class MessageRef(Base):
+    """Where a sent message lives (channel and ``ts``), so it can be updated later.
+
+    Only this is kept once a message is sent: the outbox row drops its text, and
+    nothing here says who the message was for or what it said.
+    """
+
+    __tablename__ = "message_ref"
+
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class SchedulerLease(Base):
@@ -186,6 +208,9 @@ class Programme(Base):
     checkin_delay_days: Mapped[int] = mapped_column(Integer, default=5)  # working days
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when the schedule (cadence, weekday, time, tz) last changed: the scheduler
+    #: never runs a slot that fell before it, so a change never starts a round at once.
+    schedule_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProgrammeMember(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import OutboxMessage
+from storage.models import MessageRef, OutboxMessage
 
 
 def enqueue(
@@ -23,8 +23,13 @@ def enqueue(
     now: datetime,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    ref: str | None = None,
 ) -> OutboxMessage | None:
-    """Add a row in the caller's transaction; None when ``dedupe_key`` already exists."""
+    """Add a row in the caller's transaction; None when ``dedupe_key`` already exists.
+
+    ``ref`` names the message: once sent, its channel and ts are kept under that
+    name (:func:`remember_message`) so an ``update`` row can change it later.
+    """
     if dedupe_key is not None:
         existing = session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -41,6 +46,7 @@ def enqueue(
         attempts=0,
         next_attempt_at=not_before or now,
         created_at=now,
+        ref=ref,
     )
     session.add(row)
     session.flush()
@@ -103,6 +109,45 @@ def mark_sent(
         )
     )
     return bool(rows_affected(session.execute(stmt)))
+
+
+def remember_message(
+    session: Session, ref: str, team_id: str, channel_id: str, message_ts: str, now: datetime
+) -> None:
+    """Keep where the message named ``ref`` was posted (a re-send replaces it)."""
+    row = session.get(MessageRef, ref)
+    if row is None:
+        session.add(
+            MessageRef(
+                ref=ref, team_id=team_id, channel_id=channel_id, message_ts=message_ts, sent_at=now
+            )
+        )
+    else:
+        row.channel_id, row.message_ts, row.sent_at = channel_id, message_ts, now
+    session.flush()
+
+
+def message_ref(session: Session, ref: str) -> MessageRef | None:
+    return session.get(MessageRef, ref)
+
+
+def pending_with_ref(session: Session, ref: str) -> OutboxMessage | None:
+    """The message named ``ref`` when it is still waiting to be sent."""
+    return session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.kind != "update",
+            OutboxMessage.status == "pending",
+        )
+        .limit(1)
+    )
+
+
+def prune_message_refs(session: Session, before: datetime) -> int:
+    """Forget where old messages live: pairings they belong to are long over."""
+    stmt = delete(MessageRef).where(MessageRef.sent_at < before)
+    return rows_affected(session.execute(stmt))
 
 
 def remember_channel(session: Session, row_id: int, owner: str, channel_id: str) -> None:

@@ -14,11 +14,16 @@ from storage.pairing_models import (
     CheckinOutcome,
     OrgProfile,
     Pair,
+    PairDeparture,
     PairingRound,
     PairParticipant,
     PairRule,
     SitOut,
 )
+
+#: Pairs that took place: counted for repeats, quarter caps and ignored intros.
+#: (``removed`` pairs were taken back by admins; ``closed`` ones lost a member.)
+HAPPENED = ("active", "ended")
 
 # -- programmes -------------------------------------------------------------------
 
@@ -175,10 +180,15 @@ def recent_rounds(session: Session, programme_id: int, limit: int) -> Sequence[P
     return session.scalars(stmt).all()
 
 
-def pairs_in_rounds(session: Session, round_ids: Sequence[int]) -> Sequence[Pair]:
+def pairs_in_rounds(
+    session: Session, round_ids: Sequence[int], statuses: Sequence[str] | None = None
+) -> Sequence[Pair]:
+    """Pairs of the given rounds (only those with one of ``statuses``, if given)."""
     if not round_ids:
         return []
     stmt = select(Pair).where(Pair.round_id.in_(round_ids)).order_by(Pair.id)
+    if statuses is not None:
+        stmt = stmt.where(Pair.status.in_(list(statuses)))
     return session.scalars(stmt).all()
 
 
@@ -186,8 +196,12 @@ def sat_out_in_round(session: Session, round_id: int) -> set[str]:
     return set(session.scalars(select(SitOut.user_id).where(SitOut.round_id == round_id)).all())
 
 
-def pairs_since(session: Session, programme_id: int, since: datetime) -> Sequence[Pair]:
+def pairs_since(
+    session: Session, programme_id: int, since: datetime, statuses: Sequence[str] | None = None
+) -> Sequence[Pair]:
     stmt = select(Pair).where(Pair.programme_id == programme_id, Pair.created_at >= since)
+    if statuses is not None:
+        stmt = stmt.where(Pair.status.in_(list(statuses)))
     return session.scalars(stmt).all()
 
 
@@ -247,8 +261,66 @@ def participant(session: Session, pair_id: int, user_id: str) -> PairParticipant
     return session.get(PairParticipant, (pair_id, user_id))
 
 
-def delete_pair(session: Session, pair_id: int) -> None:
-    session.execute(delete(Pair).where(Pair.id == pair_id))
+def latest_round_id(session: Session, programme_id: int) -> int | None:
+    return session.scalar(
+        select(func.max(PairingRound.id)).where(PairingRound.programme_id == programme_id)
+    )
+
+
+def current_pairs_of(
+    session: Session, team_id: str, user_id: str, programme_id: int | None = None
+) -> list[Pair]:
+    """The person's active pairs in the latest round of each programme (or of one)."""
+    latest = (
+        select(func.max(PairingRound.id))
+        .where(PairingRound.programme_id == Pair.programme_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Pair)
+        .join(PairParticipant, PairParticipant.pair_id == Pair.id)
+        .join(Programme, Programme.id == Pair.programme_id)
+        .where(
+            PairParticipant.user_id == user_id,
+            Programme.team_id == team_id,
+            Pair.status == "active",
+            Pair.round_id == latest,
+        )
+        .order_by(Pair.id)
+    )
+    if programme_id is not None:
+        stmt = stmt.where(Pair.programme_id == programme_id)
+    return list(session.scalars(stmt).all())
+
+
+def remove_participant(session: Session, pair_id: int, user_id: str) -> None:
+    session.execute(
+        delete(PairParticipant).where(
+            PairParticipant.pair_id == pair_id, PairParticipant.user_id == user_id
+        )
+    )
+
+
+def add_departure(session: Session, pair_id: int, user_id: str, reason: str, at: datetime) -> None:
+    """Remember that ``user_id`` is no longer in the pair, and why (replacing any earlier)."""
+    row = session.get(PairDeparture, (pair_id, user_id))
+    if row is None:
+        session.add(PairDeparture(pair_id=pair_id, user_id=user_id, reason=reason, at=at))
+    else:
+        row.reason, row.at = reason, at
+    session.flush()
+
+
+def departure(session: Session, pair_id: int, user_id: str) -> PairDeparture | None:
+    return session.get(PairDeparture, (pair_id, user_id))
+
+
+def clear_departure(session: Session, pair_id: int, user_id: str) -> None:
+    session.execute(
+        delete(PairDeparture).where(
+            PairDeparture.pair_id == pair_id, PairDeparture.user_id == user_id
+        )
+    )
 
 
 def history_of(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[Pair]:
@@ -292,7 +364,11 @@ def last_participations(
     stmt = (
         select(PairParticipant)
         .join(Pair, Pair.id == PairParticipant.pair_id)
-        .where(Pair.programme_id == programme_id, PairParticipant.user_id == user_id)
+        .where(
+            Pair.programme_id == programme_id,
+            PairParticipant.user_id == user_id,
+            Pair.status.in_(HAPPENED),
+        )
         .order_by(Pair.id.desc())
         .limit(n)
     )
@@ -387,6 +463,14 @@ def forget_user(session: Session, team_id: str, user_id: str) -> int:
     n += rows_affected(
         session.execute(
             delete(OrgProfile).where(OrgProfile.team_id == team_id, OrgProfile.user_id == user_id)
+        )
+    )
+    team_pairs = select(Pair.id).where(Pair.programme_id.in_(programme_ids))
+    n += rows_affected(
+        session.execute(
+            delete(PairDeparture).where(
+                PairDeparture.user_id == user_id, PairDeparture.pair_id.in_(team_pairs)
+            )
         )
     )
     pair_ids = select(PairParticipant.pair_id).where(PairParticipant.user_id == user_id)

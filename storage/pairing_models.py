@@ -58,7 +58,14 @@ class PairingRound(Base):
 
 
 class Pair(Base):
-    """A buddy pair (ally + colleague) or an ally peer-support group in a round."""
+    """A buddy pair (ally + colleague) or an ally peer-support group in a round.
+
+    ``status``: ``active``; ``ended`` (a member ended it privately); ``removed``
+    (the programme admins took it out of its round); ``closed`` (too few people
+    were left to continue after someone paused, left or was forgotten). Pairs are
+    never deleted, so a pair id in an old message always means the same pair.
+    ``intro_ref`` names its current introduction message (see ``MessageRef``).
+    """
 
     __tablename__ = "pair"
     __table_args__ = (Index("ix_pair_round", "round_id"),)
@@ -67,9 +74,10 @@ class Pair(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("pairing_round.id", ondelete="CASCADE"))
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # buddy | peer
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
+    status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    intro_ref: Mapped[str | None] = mapped_column(String(64))
 
 
 class PairParticipant(Base):
@@ -85,6 +93,25 @@ class PairParticipant(Base):
     role: Mapped[str] = mapped_column(String(16))
     responded: Mapped[bool] = mapped_column(default=False)
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PairDeparture(Base):
+    """Someone who is no longer in a pair they were introduced to, and why.
+
+    ``reason``: ``swapped`` (an admin swapped them out), ``paused`` or ``left``.
+    It lets their old buttons answer what happened instead of "not yours"; it is
+    erased with everything else when they ask to be forgotten.
+    """
+
+    __tablename__ = "pair_departure"
+    __table_args__ = (Index("ix_pair_departure_user", "user_id"),)
+
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("pair.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SitOut(Base):

@@ -48,6 +48,44 @@ def latest_slot(
     raise AssertionError("unreachable: a round week occurs within every cadence")
 
 
+def next_slot(
+    after: datetime, tz: str, weekday: int, local_time: str, cadence_weeks: int
+) -> datetime:
+    """The first scheduled round instant strictly after ``after`` (aware UTC)."""
+    zone_ = zone(tz)
+    at = parse_local_time(local_time)
+    local_after = after.astimezone(zone_)
+    day = local_after.date() + timedelta(days=(weekday - local_after.weekday()) % 7)
+    for _ in range(cadence_weeks * 2 + 2):
+        candidate = datetime.combine(day, at, tzinfo=zone_)
+        if candidate > local_after and _is_round_week(day, cadence_weeks):
+            return candidate.astimezone(UTC)
+        day += timedelta(days=7)
+    raise AssertionError("unreachable: a round week occurs within every cadence")
+
+
+def round_slot(
+    now: datetime, tz: str, weekday: int, local_time: str, cadence_weeks: int
+) -> datetime:
+    """The slot a round started by hand at ``now`` fills (aware UTC).
+
+    The rule: on a round day, in the programme's time zone, a round started before
+    the slot's time IS that day's round (an admin running it at 08:20 for a 10:00
+    slot expects the 10:00 tick to find it done). On any other day it is the round
+    of the latest slot already passed, as the scheduler would have run it.
+    """
+    upcoming = next_slot(now, tz, weekday, local_time, cadence_weeks)
+    zone_ = zone(tz)
+    if upcoming.astimezone(zone_).date() == now.astimezone(zone_).date():
+        return upcoming
+    return latest_slot(now, tz, weekday, local_time, cadence_weeks)
+
+
+def period_key(slot: datetime) -> str:
+    """A pairing round's period: the (UTC) date of its slot, whoever starts the round."""
+    return slot.date().isoformat()
+
+
 def add_working_days(start: datetime, days: int, tz: str) -> datetime:
     """``start`` moved by ``days`` Monday-to-Friday days (negative: backwards), local time."""
     zone_ = zone(tz)

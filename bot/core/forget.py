@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ActionsBlock, ConfirmObject
 
 from bot.core.blocks import Reply, button, section, text_reply
+from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 
 FORGET_WARNING = (
@@ -25,8 +26,15 @@ FORGET_WARNING = (
 
 
 def forget(services: Services, actor: Actor) -> int:
-    """Erase everything allybot holds about the person, in one transaction."""
+    """Erase everything allybot holds about the person, in one transaction.
+
+    First the departure hooks tell anyone paired with them that their buddy isn't
+    able to continue (naming nobody), then every forgetter erases.
+    """
+    departure = Departure(actor.team_id, actor.user_id, "forgotten", services.clock.now())
     with services.db.transaction() as session:
+        for hook in services.registry.member_departed:
+            hook(session, departure)
         return sum(
             f.run(session, actor.team_id, actor.user_id) for f in services.registry.forgetters
         )

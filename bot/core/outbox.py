@@ -2,7 +2,7 @@
 
 A message the bot owes someone is written as an outbox row in the same
 transaction as the change that owes it (:func:`send_dm`, :func:`send_group_dm`,
-:func:`send_file`). The :class:`Dispatcher` delivers rows later: it leases a
+:func:`send_file`, :func:`update_message`). The :class:`Dispatcher` delivers rows later: it leases a
 batch, paces calls to Slack's rate tiers, honours ``Retry-After``, retries
 transient failures with backoff and marks each row sent. A worker that dies
 mid-batch loses nothing: its lease expires and another worker picks the rows up.
@@ -42,8 +42,11 @@ MAX_INLINE_WAIT = 1.5
 PACING: dict[str, float] = {
     "chat.postMessage": 1.0,
     "conversations.open": 60 / 50,
+    "chat.update": 60 / 50,
     "files_upload_v2": 60 / 20,
 }
+#: How long an update waits before looking again for a message still being sent.
+AWAIT_ORIGINAL = 10.0
 #: Workspace-wide floor between any two chat.postMessage calls (several hundred a minute).
 POST_MESSAGE_GLOBAL = 60 / 300
 
@@ -83,13 +86,50 @@ def send_group_dm(
     blocks: Sequence[dict[str, Any]] | None = None,
     now: datetime,
     dedupe_key: str | None = None,
+    ref: str | None = None,
 ) -> bool:
-    """Owe a group DM (opened with ``conversations.open``) to several people."""
+    """Owe a group DM (opened with ``conversations.open``) to several people.
+
+    With a ``ref``, where the message lands is kept so :func:`update_message` can
+    change it later.
+    """
     payload = {"text": text, "blocks": list(blocks) if blocks else None}
     row = store.enqueue(
         session,
         team_id=team_id,
         kind="group_dm",
+        recipients=sorted(user_ids),
+        payload=payload,
+        now=now,
+        dedupe_key=dedupe_key,
+        ref=ref,
+    )
+    return row is not None
+
+
+def update_message(
+    session: Session,
+    *,
+    team_id: str,
+    ref: str,
+    user_ids: Sequence[str],
+    text: str,
+    blocks: Sequence[dict[str, Any]] | None = None,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Owe a ``chat.update`` of the message sent under ``ref`` (its buttons go with it).
+
+    ``user_ids`` are the people the change is for (forgetting one of them drops the
+    row). Delivered like every other send: a message still waiting to be sent is
+    updated once it has gone; one that never went out (or is long forgotten) leaves
+    nothing to update.
+    """
+    payload = {"ref": ref, "text": text, "blocks": list(blocks) if blocks else None}
+    row = store.enqueue(
+        session,
+        team_id=team_id,
+        kind="update",
         recipients=sorted(user_ids),
         payload=payload,
         now=now,
@@ -162,11 +202,13 @@ class Pacer:
 @dataclass
 class _Job:
     id: int
+    team_id: str
     kind: str
     recipients: list[str]
     payload: dict[str, Any]
     channel_id: str | None
     attempts: int
+    ref: str | None
 
 
 class _Deferred(Exception):
@@ -209,7 +251,16 @@ class Dispatcher:
         with self.db.transaction() as session:
             rows = store.claim_due(session, owner=self.owner, now=now, lease=LEASE, limit=limit)
             jobs = [
-                _Job(r.id, r.kind, r.recipients.split(","), r.payload, r.channel_id, r.attempts)
+                _Job(
+                    r.id,
+                    r.team_id,
+                    r.kind,
+                    r.recipients.split(",") if r.recipients else [],
+                    r.payload,
+                    r.channel_id,
+                    r.attempts,
+                    r.ref,
+                )
                 for r in rows
             ]
         sent = 0
@@ -235,7 +286,10 @@ class Dispatcher:
                     store.mark_failed(session, job.id, self.owner, self.clock.now(), exc.error)
                 continue
             with self.db.transaction() as session:
-                store.mark_sent(session, job.id, self.owner, self.clock.now(), channel, ts)
+                now = self.clock.now()
+                marked = store.mark_sent(session, job.id, self.owner, now, channel, ts)
+                if marked and job.ref and job.kind != "update" and channel and ts:
+                    store.remember_message(session, job.ref, job.team_id, channel, str(ts), now)
             sent += 1
         return sent
 
@@ -268,7 +322,27 @@ class Dispatcher:
         job.channel_id = channel
         return channel
 
+    def _update(self, job: _Job) -> tuple[str | None, str | None]:
+        """``chat.update`` the message named by the row's ref, once it has been sent."""
+        ref = str(job.payload.get("ref") or "")
+        with self.db.read() as session:
+            where = store.message_ref(session, ref)
+            target = (where.channel_id, where.message_ts) if where else None
+            waiting = target is None and store.pending_with_ref(session, ref) is not None
+        if waiting:
+            raise _Deferred("awaiting the original message", AWAIT_ORIGINAL)
+        if target is None:
+            log.info("outbox %s: the message to update was never sent; nothing to do", job.id)
+            return None, None
+        channel, ts = target
+        params: dict[str, Any] = {"channel": channel, "ts": ts, "text": job.payload["text"]}
+        params["blocks"] = job.payload.get("blocks") or []
+        self._call("chat.update", "*", params)
+        return channel, ts
+
     def _deliver(self, job: _Job) -> tuple[str | None, str | None]:
+        if job.kind == "update":
+            return self._update(job)
         if job.kind == "file":
             channel = self._open(job)
             self._pace("files_upload_v2", channel)

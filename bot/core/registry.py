@@ -204,6 +204,26 @@ MemberChanged = Callable[[Session, Member, datetime], None]
 
 
 @dataclass(frozen=True)
+class Departure:
+    """Someone stepped back: ``reason`` is ``paused``, ``left`` or ``forgotten``.
+
+    ``programme_id`` is set when they left one programme only (None: all of them).
+    """
+
+    team_id: str
+    user_id: str
+    reason: str
+    now: datetime
+    programme_id: int | None = None
+
+
+#: Called (session, departure) inside the transaction that pauses, removes or
+#: forgets a member (before anything is erased), so capabilities can tell the people
+#: who were counting on them.
+MemberDeparted = Callable[[Session, Departure], None]
+
+
+@dataclass(frozen=True)
 class CliVerb:
     """``allybot NAME ...``: ``configure`` adds arguments, ``run`` returns the exit code."""
 
@@ -231,6 +251,7 @@ class Capability:
     summary_sources: tuple[SummarySource, ...] = ()
     forgetters: tuple[Forgetter, ...] = ()
     member_changed: tuple[MemberChanged, ...] = ()
+    member_departed: tuple[MemberDeparted, ...] = ()
     cli_verbs: tuple[CliVerb, ...] = ()
 
 
@@ -282,6 +303,7 @@ class Registry:
         #: In reverse capability order (see :class:`Forgetter`).
         self.forgetters = [f for c in reversed(caps) for f in c.forgetters]
         self.member_changed = [h for c in caps for h in c.member_changed]
+        self.member_departed = [h for c in caps for h in c.member_departed]
         for action_id in self.buttons:
             if action_id.startswith("home_"):
                 raise ValueError(f"button {action_id!r}: home_* ids belong to HomeButton")

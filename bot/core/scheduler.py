@@ -18,16 +18,25 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.core.outbox import Dispatcher
 from bot.core.services import Services
 from storage import events, leases
+from storage import outbox as outbox_store
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 
 
+#: Where a sent message lives is kept this long, for updating it if its pairing changes.
+MESSAGE_REF_DAYS = 180
+
+
 def prune_events(services: Services) -> int:
-    """Forget idempotency keys older than any retry Slack would still send."""
+    """Forget idempotency keys older than any retry Slack would still send, and where
+    long-past messages live (their pairings are over)."""
+    now = services.clock.now()
     with services.db.transaction() as session:
-        return events.prune(session, services.clock.now() - timedelta(days=2))
+        return events.prune(session, now - timedelta(days=2)) + outbox_store.prune_message_refs(
+            session, now - timedelta(days=MESSAGE_REF_DAYS)
+        )
 
 
 class Scheduler:

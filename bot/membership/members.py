@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core import outbox
 from bot.core.errors import UserError
 from bot.core.gateway import SlackError
+from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 from storage import members as store
 from storage.models import Member
@@ -27,6 +28,13 @@ def _changed(services: Services, session: Session, member: Member, now: datetime
     """Tell the capabilities that schedule per member (prompts) that something moved."""
     for hook in services.registry.member_changed:
         hook(session, member, now)
+
+
+def _departed(services: Services, session: Session, member: Member, reason: str) -> None:
+    """Tell the capabilities that pair people (pairing) that this member stepped back."""
+    departure = Departure(member.team_id, member.user_id, reason, services.clock.now())
+    for hook in services.registry.member_departed:
+        hook(session, departure)
 
 
 MAX_PAUSE_WEEKS = 26
@@ -141,6 +149,7 @@ def pause(services: Services, actor: Actor, weeks: int) -> MemberView:
         member = _require_member(session, actor)
         member.status = Status.PAUSED
         member.paused_until = now + timedelta(weeks=weeks)
+        _departed(services, session, member, "paused")
         return _view(member)
 
 
@@ -163,6 +172,7 @@ def leave(services: Services, actor: Actor) -> bool:
         if member is None or member.status == Status.LEFT:
             return False
         member.status, member.left_at, member.paused_until = Status.LEFT, now, None
+        _departed(services, session, member, "left")
         return True
 
 

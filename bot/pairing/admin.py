@@ -15,7 +15,7 @@ from bot.core.authz import Permission
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
 from bot.core.text import mention, parse_user_ref
-from bot.pairing import rounds
+from bot.pairing import changes, rounds
 from bot.programmes.settings import find
 from storage import pairing as store
 
@@ -28,17 +28,17 @@ def _pair(services: Services, actor: Actor, args: Sequence[str]) -> str:
             services, actor.team_id, name, actor.user_id, dry_run=verb == "preview"
         )
     if verb == "remove" and len(args) == 2 and args[1].isdigit():
-        return rounds.remove_pair(services, actor, int(args[1]))
+        return changes.remove_pair(services, actor, int(args[1]))
     if verb == "add" and len(args) == 3:
         users = [parse_user_ref(a) for a in args[1:]]
         if None in users:
             raise AdminInputError("Mention both people, e.g. `/ally admin pair add @a @b`.")
-        return rounds.add_pair(services, actor, [u for u in users if u])
+        return changes.add_pair(services, actor, [u for u in users if u])
     if verb == "swap" and len(args) == 4 and args[1].isdigit():
         out_user, in_user = parse_user_ref(args[2]), parse_user_ref(args[3])
         if out_user is None or in_user is None:
             raise AdminInputError("Usage: `/ally admin pair swap PAIR @leaving @joining`.")
-        return rounds.swap(services, actor, int(args[1]), out_user, in_user)
+        return changes.swap(services, actor, int(args[1]), out_user, in_user)
     raise AdminInputError(
         "Usage: `/ally admin pair preview|run [programme]`, `add @a @b`, `remove PAIR`, "
         "`swap PAIR @leaving @joining`."

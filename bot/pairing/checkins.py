@@ -1,7 +1,9 @@
 """After the introduction: "did you meet?", how it went, and ending a pairing.
 
 Every action checks on the server that the person really is in the pair: the
-pair id in a button's value is only a hint.
+pair id in a button's value is only a hint. A button on a pairing that has since
+changed (removed by the admins, closed because someone stepped back, or with the
+person swapped out) answers what happened and records nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,29 @@ class CheckinError(UserError):
     """Shown to the person; nothing was changed."""
 
 
+NOT_YOURS = "That pairing isn't one of yours, so nothing was changed."
+CHANGED_BY_ADMINS = (
+    "This pairing was changed by the programme admins; you'll be paired again next round."
+)
+#: What a button answers when the pairing no longer applies, by pair status.
+STATUS_REPLIES = {
+    "removed": CHANGED_BY_ADMINS,
+    "closed": (
+        "Your buddy isn't able to continue this round, so this pairing has closed and "
+        "there's nothing to record. You'll be offered a new buddy next round."
+    ),
+}
+#: ... and by why the person is no longer in it.
+DEPARTURE_REPLIES = {
+    "swapped": CHANGED_BY_ADMINS,
+    "paused": (
+        "You're paused, so this pairing has closed and there's nothing to record. "
+        "`/ally resume` brings you back for the next round."
+    ),
+    "left": "You've stepped back from this pairing, so there's nothing to record.",
+}
+
+
 @dataclass(frozen=True)
 class Answered:
     pair_id: int
@@ -39,12 +64,18 @@ class Answered:
 
 
 def _own_pair(session: Session, actor: Actor, pair_id: int) -> Pair:
+    """The person's pair, still going; otherwise a :class:`CheckinError` saying why not."""
     pair = store.pair(session, pair_id)
-    if pair is None or store.participant(session, pair_id, actor.user_id) is None:
-        raise CheckinError("That pairing isn't one of yours, so nothing was changed.")
-    programme = store.programme(session, pair.programme_id)
-    if programme is None or programme.team_id != actor.team_id:
-        raise CheckinError("That pairing isn't one of yours, so nothing was changed.")
+    programme = store.programme(session, pair.programme_id) if pair else None
+    if pair is None or programme is None or programme.team_id != actor.team_id:
+        raise CheckinError(NOT_YOURS)
+    departure = store.departure(session, pair_id, actor.user_id)
+    if departure is not None:
+        raise CheckinError(DEPARTURE_REPLIES.get(departure.reason, CHANGED_BY_ADMINS))
+    if store.participant(session, pair_id, actor.user_id) is None:
+        raise CheckinError(NOT_YOURS)
+    if pair.status in STATUS_REPLIES:
+        raise CheckinError(STATUS_REPLIES[pair.status])
     return pair
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,15 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
-from bot.core.admin import AdminInputError
-from bot.core.calendar import latest_slot
-from bot.core.services import Actor, Services
+from bot.core.calendar import latest_slot, period_key, round_slot
+from bot.core.services import Services
 from bot.core.text import escape, mention
 from bot.membership.members import Status
 from bot.pairing import engine
-from bot.pairing.views import intro_blocks, intro_text
+from bot.pairing.changes import step_back
+from bot.pairing.intros import kind_of, owe_intro
 from bot.programmes.settings import find
-from storage import members as members_store
 from storage import pairing as store
 from storage.models import Programme
 from storage.pairing_models import PairingRound
@@ -83,7 +81,7 @@ def _inputs(
     ]
     rounds = store.recent_rounds(session, programme.id, programme.repeat_window)
     age = {r.id: i + 1 for i, r in enumerate(rounds)}
-    pairs = store.pairs_in_rounds(session, [r.id for r in rounds])
+    pairs = store.pairs_in_rounds(session, [r.id for r in rounds], store.HAPPENED)
     people = store.participants_of(session, [p.id for p in pairs])
     recent: dict[frozenset[str], int] = {}
     for p in pairs:
@@ -94,7 +92,7 @@ def _inputs(
     quarter_start = _quarter_start(rounds[0].created_at if rounds else None)
     quarter_counts: dict[str, int] = {}
     if programme.colleague_quarter_cap is not None and quarter_start is not None:
-        recent_pairs = store.pairs_since(session, programme.id, quarter_start)
+        recent_pairs = store.pairs_since(session, programme.id, quarter_start, store.HAPPENED)
         for parts in store.participants_of(session, [p.id for p in recent_pairs]).values():
             for pp in parts:
                 if pp.role == "colleague":
@@ -213,16 +211,15 @@ def _store_plan(
     session: Session, programme: Programme, round_id: int, plan: RoundOutcome, now: datetime
 ) -> None:
     for roles in plan.groups:
-        kind = "buddy" if "colleague" in roles.values() else "peer"
         pair = store.add_pair(
             session,
             round_id=round_id,
             programme_id=programme.id,
-            kind=kind,
+            kind=kind_of(roles),
             roles=roles,
             now=now,
         )
-        _owe_intro(session, programme, pair.id, roles, now, key=f"intro:{pair.id}")
+        owe_intro(session, programme, pair, roles, now, key=f"intro:{pair.id}")
     for user_id, reason in plan.sat_out:
         store.add_sit_out(session, round_id, user_id, "sat_out", reason)
         outbox.send_dm(
@@ -239,7 +236,11 @@ def _store_plan(
 
 
 def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> list[str]:
-    """Pause members who let their last three introductions go unanswered."""
+    """Pause members who let their last three introductions go unanswered.
+
+    Whoever is still paired with them this round is told their buddy isn't able to
+    continue (never why), before the new round is planned.
+    """
     paused: list[str] = []
     for member, _org in store.programme_members(session, programme.id):
         if member.status != Status.ACTIVE:
@@ -263,22 +264,36 @@ def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> li
                 now=now,
                 dedupe_key=f"ignored-pause:{member.id}:{now.date().isoformat()}",
             )
+            step_back(
+                session, programme.team_id, member.user_id, "paused", now, round_starting=True
+            )
     return paused
 
 
 def due_rounds(services: Services) -> int:
-    """Scheduler task: run every programme's round whose slot has come (once)."""
+    """Scheduler task: run every programme's round whose slot has come (once).
+
+    A slot is run if it is less than :data:`CATCH_UP` late (a restart catches up)
+    and not earlier than the programme's last schedule change (changing the time to
+    an hour already past never starts a round at once).
+    """
     now = services.clock.now()
     with services.db.read() as session:
         due = [
-            (p.id, latest_slot(now, p.tz, p.weekday, p.local_time, p.cadence_weeks))
+            (
+                p.id,
+                latest_slot(now, p.tz, p.weekday, p.local_time, p.cadence_weeks),
+                p.schedule_from,
+            )
             for p in store.programmes(session)
         ]
     created = 0
-    for programme_id, slot in due:
-        if now - slot > CATCH_UP:
+    for programme_id, slot, schedule_from in due:
+        if now - slot > CATCH_UP or (schedule_from is not None and slot < schedule_from):
             continue
-        outcome = run_round(services, programme_id, slot.date().isoformat(), "scheduler")
+        # Manual runs use the same period key, so a period has one round whoever
+        # starts it (the unique constraint settles a race between instances).
+        outcome = run_round(services, programme_id, period_key(slot), "scheduler")
         created += outcome.created
     return created
 
@@ -288,16 +303,18 @@ def run_now(
 ) -> str:
     """Preview (``dry_run``) or run this period's round by hand; the formatted outcome.
 
-    The one path behind ``/ally admin pair preview|run`` and ``allybot pair``.
+    The one path behind ``/ally admin pair preview|run`` and ``allybot pair``. A
+    manual run fills the period of :func:`bot.core.calendar.round_slot`: on a round
+    day before the slot's time that is today's round, so the scheduler finds it done.
     """
     now = services.clock.now()
     with services.db.transaction() as session:
         found = find(session, team_id, programme, now)
         programme_id = found.id
-        slot = latest_slot(now, found.tz, found.weekday, found.local_time, found.cadence_weeks)
+        slot = round_slot(now, found.tz, found.weekday, found.local_time, found.cadence_weeks)
     if dry_run:
         return format_outcome(preview(services, programme_id), preview=True)
-    outcome = run_round(services, programme_id, f"manual:{slot.date().isoformat()}", created_by)
+    outcome = run_round(services, programme_id, period_key(slot), created_by)
     return format_outcome(outcome, preview=False)
 
 
@@ -322,90 +339,3 @@ def format_outcome(outcome: RoundOutcome, *, preview: bool) -> str:
             "• paused after three unanswered intros: " + ", ".join(map(mention, outcome.paused))
         )
     return "\n".join(lines)
-
-
-def _team_pair(session: Session, actor: Actor, pair_id: int) -> tuple[Programme, int]:
-    pair = store.pair(session, pair_id)
-    programme = store.programme(session, pair.programme_id) if pair else None
-    if pair is None or programme is None or programme.team_id != actor.team_id:
-        raise AdminInputError(f"There's no pair {pair_id} in this workspace.")
-    return programme, pair.round_id
-
-
-def _owe_intro(
-    session: Session,
-    programme: Programme,
-    pair_id: int,
-    roles: dict[str, str],
-    now: datetime,
-    *,
-    key: str | None = None,
-) -> None:
-    """Owe a pair its group-DM introduction.
-
-    Admin changes (add, swap) pass no key and get one naming the people and the
-    moment, because SQLite may hand a removed pair's id to the next new pair.
-    """
-    kind = "buddy" if "colleague" in roles.values() else "peer"
-    outbox.send_group_dm(
-        session,
-        team_id=programme.team_id,
-        user_ids=sorted(roles),
-        text=intro_text(roles),
-        blocks=[b.to_dict() for b in intro_blocks(pair_id, kind, roles)],
-        now=now,
-        dedupe_key=key or f"intro:{pair_id}:{','.join(sorted(roles))}:{now.isoformat()}",
-    )
-
-
-def remove_pair(services: Services, actor: Actor, pair_id: int) -> str:
-    """Admin: take a pair out of its round (the people are free for the next one)."""
-    with services.db.transaction() as session:
-        _team_pair(session, actor, pair_id)
-        store.delete_pair(session, pair_id)
-    return f"Pair {pair_id} removed from its round."
-
-
-def add_pair(services: Services, actor: Actor, users: Sequence[str]) -> str:
-    """Admin: pair two active members in the current round of the default programme."""
-    now = services.clock.now()
-    with services.db.transaction() as session:
-        members_store.ensure_workspace(session, actor.team_id, now)
-        programme_id = members_store.default_programme_id(session, actor.team_id)
-        programme = _programme(session, programme_id)
-        latest = store.recent_rounds(session, programme_id, 1)
-        if not latest:
-            raise AdminInputError("There's no round yet: run one with `/ally admin pair run`.")
-        roles: dict[str, str] = {}
-        for m, _org in store.programme_members(session, programme_id):
-            if m.user_id in users and m.status == "active":
-                roles[m.user_id] = m.role
-        if len(roles) != len(set(users)) or len(roles) != 2:
-            raise AdminInputError("Both people must be active members of the programme.")
-        pair = store.add_pair(
-            session,
-            round_id=latest[0].id,
-            programme_id=programme_id,
-            kind="buddy" if "colleague" in roles.values() else "peer",
-            roles=roles,
-            now=now,
-        )
-        _owe_intro(session, programme, pair.id, roles, now)
-    return f"Pair {pair.id} added: " + " and ".join(mention(u) for u in sorted(roles)) + "."
-
-
-def swap(services: Services, actor: Actor, pair_id: int, leaving: str, joining: str) -> str:
-    """Admin: replace one person in a pair; the new group gets its own introduction."""
-    now = services.clock.now()
-    with services.db.transaction() as session:
-        programme, _round_id = _team_pair(session, actor, pair_id)
-        people = {p.user_id: p for p in store.participants(session, pair_id)}
-        if leaving not in people or joining in people:
-            raise AdminInputError("The first person must be in the pair, the second must not.")
-        member = members_store.get_member(session, actor.team_id, joining)
-        if member is None or member.status != "active":
-            raise AdminInputError("The person joining must be an active member.")
-        store.replace_participant(session, pair_id, leaving, joining, member.role)
-        roles = {p.user_id: p.role for p in store.participants(session, pair_id)}
-        _owe_intro(session, programme, pair_id, roles, now)
-    return f"Pair {pair_id}: {mention(leaving)} swapped for {mention(joining)}."

@@ -31,7 +31,8 @@ def pairing_cells(
     """Weekly raw figures for leads: pairs formed, check-ins, met, usefulness."""
     cells: list[WeekCell] = []
     formed: dict[str, int] = {}
-    for pair in store.pairs_since(session, programme_id, start):
+    # Pairs the admins took back never happened; pairs that lost a member did.
+    for pair in store.pairs_since(session, programme_id, start, ("active", "ended", "closed")):
         if pair.created_at < end:
             week = iso_week(pair.created_at)
             formed[week] = formed.get(week, 0) + 1

@@ -58,8 +58,14 @@ def intro_text(roles: dict[str, str]) -> str:
     return f"Meet your allyship buddy: {people}."
 
 
-def intro_blocks(pair_id: int, kind: str, roles: dict[str, str]) -> list[Block]:
-    """The group-DM introduction: who, why, three starters, and buttons."""
+def intro_blocks(
+    pair_id: int, kind: str, roles: dict[str, str], note: str | None = None
+) -> list[Block]:
+    """The group-DM introduction: who, why, three starters, and buttons.
+
+    ``note`` (mrkdwn, ours) says how the pairing came about when the programme
+    admins arranged or changed it.
+    """
     people = "\n".join(f"• {mention(u)}, {r}" for u, r in sorted(roles.items()))
     if kind == "buddy":
         why = (
@@ -74,7 +80,9 @@ def intro_blocks(pair_id: int, kind: str, roles: dict[str, str]) -> list[Block]:
         )
     starters = "\n".join(f"• {s}" for s in starters_for(pair_id))
     value = str(pair_id)
+    head = [section(f"_{note}_")] if note else []
     return [
+        *head,
         section(f"*Meet your allyship buddy*\n{people}"),
         section(why),
         section(f"*Some ways to start*\n{starters}"),
@@ -95,6 +103,11 @@ def intro_blocks(pair_id: int, kind: str, roles: dict[str, str]) -> list[Block]:
             ]
         ),
     ]
+
+
+def ended_intro_blocks(headline: str, body: str) -> list[Block]:
+    """What an introduction becomes once its pairing no longer applies: no buttons."""
+    return [section(f"*{headline}*\n{body}")]
 
 
 def nudge_blocks(pair_id: int, others: Sequence[str]) -> list[Block]:

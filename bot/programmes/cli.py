@@ -8,7 +8,13 @@ from bot.core import operator
 from bot.core.admin import AdminInputError
 from bot.core.registry import CliVerb
 from bot.core.services import Services
-from bot.programmes.settings import apply_setting, describe, find
+from bot.programmes.settings import (
+    apply_settings,
+    describe,
+    find,
+    next_round_at,
+    next_round_line,
+)
 from storage import members as members_store
 from storage import pairing as store
 from storage.models import Programme
@@ -42,10 +48,11 @@ def _run(services: Services, args: argparse.Namespace) -> int:
             )
         else:
             programme = find(session, team, args.name, now)
-        for pair in args.settings:
-            key, _, value = pair.partition("=")
-            apply_setting(programme, key, value)
+        moved = apply_settings(programme, args.settings, now, created=args.action == "create")
         print(describe(programme, store.programme_leads(session, programme.id)))
+        if moved:
+            session.flush()
+            print(next_round_line(programme, next_round_at(session, programme, now), slack=False))
     operator.audit(
         services, team, f"cli.programme.{args.action}", " ".join([args.name, *args.settings])
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.blocks import Reply, text_reply
+from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 from bot.core.text import escape
 from storage import members as members_store
@@ -31,7 +32,12 @@ def programmes_command(services: Services, actor: Actor, args: Sequence[str]) ->
                 return text_reply("You're in." if store_changed else "You were already in it.")
             if len(mine) <= 1 and programmes[name] in mine:
                 return text_reply("That's your only programme; `/ally leave` leaves entirely.")
-            store.unenrol(session, programmes[name], member.id)
+            if store.unenrol(session, programmes[name], member.id):
+                departure = Departure(
+                    actor.team_id, actor.user_id, "left", now, programme_id=programmes[name]
+                )
+                for hook in services.registry.member_departed:
+                    hook(session, departure)
             return text_reply("You've left that programme.")
         lines = [
             f"• {escape(name)}{' (you are in it)' if pid in mine else ''}"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.admin import AdminInputError
 from bot.core.authz import Permission
-from bot.core.calendar import parse_local_time, zone
+from bot.core.calendar import next_slot, parse_local_time, period_key, zone
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
 from bot.core.text import escape, mention, parse_user_ref
@@ -83,6 +83,56 @@ def apply_setting(programme: Programme, key: str, value: str) -> None:
         )
 
 
+def _schedule(programme: Programme) -> tuple[int, int, str, str]:
+    return (programme.cadence_weeks, programme.weekday, programme.local_time, programme.tz)
+
+
+def apply_settings(
+    programme: Programme, pairs: Sequence[str], now: datetime, *, created: bool = False
+) -> bool:
+    """Apply ``key=value`` settings; True when the round schedule changed (or is new).
+
+    A changed schedule starts counting from ``now``: slots that fell before the
+    change are never run by the scheduler, so moving the time to an hour already
+    past (or creating a programme late on its round day) starts no round at once.
+    """
+    before = _schedule(programme)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
+        apply_setting(programme, key, value)
+    changed = created or _schedule(programme) != before
+    if changed:
+        programme.schedule_from = now
+    return changed
+
+
+def next_round_at(session: Session, programme: Programme, now: datetime) -> datetime:
+    """When the scheduler will next start a round: the first slot after ``now`` (and
+    after the last schedule change) whose period has no round yet."""
+    schedule = (programme.tz, programme.weekday, programme.local_time, programme.cadence_weeks)
+    start = max(now, programme.schedule_from or now)
+    slot = next_slot(start, *schedule)
+    for _ in range(52):  # a period already run by hand is skipped
+        if store.round_for_period(session, programme.id, period_key(slot)) is None:
+            break
+        slot = next_slot(slot, *schedule)
+    return slot
+
+
+def next_round_line(programme: Programme, slot: datetime, *, slack: bool = True) -> str:
+    """ "Next round: ..." in the programme's time zone, plus (for Slack) a date token
+    that Slack shows in each reader's own time zone."""
+    local = slot.astimezone(zone(programme.tz))
+    when = f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({escape(programme.tz)})"
+    if not slack:
+        return f"Next round: {when}."
+    fallback = f"{local:%a} {local.day} {local:%b %Y} {local:%H:%M} {escape(programme.tz)}"
+    token = f"<!date^{int(slot.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    return f"Next round: {when}, which is {token} in your time zone."
+
+
 def describe(programme: Programme, leads: Sequence[str]) -> str:
     lead_text = ", ".join(mention(u) for u in leads) or "none yet"
     cap = programme.colleague_quarter_cap
@@ -96,6 +146,11 @@ def describe(programme: Programme, leads: Sequence[str]) -> str:
         f"{programme.checkin_delay_days} working days; anonymity threshold "
         f"{programme.anonymity_threshold}; leads: {lead_text}."
     )
+
+
+def _next(session: Session, programme: Programme, now: datetime) -> datetime:
+    session.flush()
+    return next_round_at(session, programme, now)
 
 
 def find(session: Session, team_id: str, name: str | None, now: datetime) -> Programme:
@@ -128,18 +183,20 @@ def programme_action(
         programme = store.add_programme(
             session, Programme(team_id=actor.team_id, name=name, created_at=now)
         )
-        for pair in args[2:]:
-            key, _, value = pair.partition("=")
-            apply_setting(programme, key, value)
-        return "Created. " + describe(programme, [])
+        apply_settings(programme, args[2:], now, created=True)
+        return "\n".join(
+            [
+                "Created. " + describe(programme, []),
+                next_round_line(programme, _next(session, programme, now)),
+            ]
+        )
     if verb == "set" and len(args) >= 3:
-        programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
-        for pair in args[2:]:
-            key, sep, value = pair.partition("=")
-            if not sep:
-                raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
-            apply_setting(programme, key, value)
-        return "Updated. " + describe(programme, store.programme_leads(session, programme.id))
+        programme = find(session, actor.team_id, args[1].lower(), now)
+        moved = apply_settings(programme, args[2:], now)
+        reply = "Updated. " + describe(programme, store.programme_leads(session, programme.id))
+        if moved:
+            reply += "\n" + next_round_line(programme, _next(session, programme, now))
+        return reply
     if verb in ("lead", "unlead") and len(args) == 3:
         programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
         user = parse_user_ref(args[2])

@@ -1,0 +1,100 @@
+"""A pair's introduction message: sent once, and changed when the pairing changes.
+
+The introduction is a group DM with buttons. Each one is sent under a fresh
+``ref`` (kept on the pair as ``intro_ref``), so that when the pairing is removed,
+closed or changed the outbox can ``chat.update`` that very message: its buttons
+go, and it says what happened, instead of sitting there as a dead end.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core import outbox
+from bot.pairing.views import ended_intro_blocks, intro_blocks, intro_text
+from storage.models import Programme
+from storage.pairing_models import Pair
+
+
+def kind_of(roles: dict[str, str]) -> str:
+    """A group with a colleague is a buddy pair; allies alone are peers."""
+    return "buddy" if "colleague" in roles.values() else "peer"
+
+
+def owe_intro(
+    session: Session,
+    programme: Programme,
+    pair: Pair,
+    roles: dict[str, str],
+    now: datetime,
+    *,
+    key: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Owe a pair its group-DM introduction, and remember it as the pair's current one.
+
+    Admin changes (add, swap) pass no key and get one naming the people and the
+    moment, so a second introduction for the same pair is never mistaken for the
+    first.
+    """
+    ref = f"intro:{pair.id}:{secrets.token_hex(6)}"
+    outbox.send_group_dm(
+        session,
+        team_id=programme.team_id,
+        user_ids=sorted(roles),
+        text=intro_text(roles),
+        blocks=[b.to_dict() for b in intro_blocks(pair.id, kind_of(roles), roles, note)],
+        now=now,
+        dedupe_key=key or f"intro:{pair.id}:{','.join(sorted(roles))}:{now.isoformat()}",
+        ref=ref,
+    )
+    pair.intro_ref = ref
+
+
+def retire_intro(
+    session: Session,
+    programme: Programme,
+    pair: Pair,
+    readers: Sequence[str],
+    headline: str,
+    body: str,
+    now: datetime,
+) -> None:
+    """Turn the pair's introduction into a short note of what happened (no buttons)."""
+    if pair.intro_ref is None:  # introduced before introductions were remembered
+        return
+    outbox.update_message(
+        session,
+        team_id=programme.team_id,
+        ref=pair.intro_ref,
+        user_ids=readers,
+        text=f"{headline} {body}",
+        blocks=[b.to_dict() for b in ended_intro_blocks(headline, body)],
+        now=now,
+    )
+
+
+def refresh_intro(
+    session: Session,
+    programme: Programme,
+    pair: Pair,
+    roles: dict[str, str],
+    note: str,
+    now: datetime,
+) -> None:
+    """Rewrite the introduction for the people still in the pair (buttons kept)."""
+    if pair.intro_ref is None:
+        return
+    outbox.update_message(
+        session,
+        team_id=programme.team_id,
+        ref=pair.intro_ref,
+        user_ids=sorted(roles),
+        text=intro_text(roles),
+        blocks=[b.to_dict() for b in intro_blocks(pair.id, kind_of(roles), roles, note)],
+        now=now,
+    )
