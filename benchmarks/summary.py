@@ -1,6 +1,10 @@
 """How long a lead summary takes over 1,000,000 check-in outcomes and 100,000 feedback
 items on SQLite, against a naive baseline (load every row, aggregate in Python).
 
+Summaries add up frozen per-week snapshots of closed weeks; the snapshots are built
+once, when a week is first reported on (or by the scheduler's task), and that one-off
+cost is printed too. Target: the 12-week summary under 200 ms.
+
 Run: ``python -m benchmarks.summary [--outcomes 1000000] [--feedback 100000] [--quick]``.
 """
 
@@ -20,7 +24,9 @@ from bot.capabilities import registry
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.gateway import OfflineGateway
+from bot.core.keys import Keys
 from bot.core.services import Services
+from bot.reporting import snapshots
 from bot.reporting.anonymity import closed_weeks
 from bot.reporting.summaries import figures
 from storage import migrate
@@ -57,7 +63,7 @@ def build(db: Database, outcomes: int, feedback: int) -> int:
             s.execute(insert(CheckinOutcome), rows)
     rows = [
         {
-            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "id": uuid.UUID(int=rng.getrandbits(128)).hex[:16],
             "programme_id": pid,
             "week": rng.choice(weeks),
             "category": rng.choice(CATEGORIES),
@@ -101,19 +107,26 @@ def main() -> None:
         pid = build(db, outcomes, feedback)
         built = time.perf_counter() - t0
         services = Services(
-            Settings(database_url=url), db, FrozenClock(NOW), OfflineGateway(), registry()
+            Settings(database_url=url),
+            db,
+            FrozenClock(NOW),
+            OfflineGateway(),
+            registry(),
+            Keys(bytes(32)),
         )
         print(
             f"summary on SQLite: {outcomes:,} check-in outcomes, {feedback:,} feedback "
             f"items (built in {built:.1f}s)"
         )
+        once = _timed(lambda: snapshots.ensure(services, pid, closed_weeks(NOW, 12)))
+        print(f"snapshots of 12 closed weeks, built once: {once * 1000:8.1f} ms")
         for n in (4, 12):
             weeks = closed_weeks(NOW, n)
             best = min(_timed(lambda w=weeks: figures(services, pid, w, 5)) for _ in range(3))
             base = min(_timed(lambda w=weeks: baseline(db, pid, w)) for _ in range(2))
             print(
                 f"{n:>2} weeks: summary {best * 1000:8.1f} ms   naive baseline "
-                f"{base * 1000:8.1f} ms   (target < 1000 ms)"
+                f"{base * 1000:8.1f} ms   (target < 200 ms)"
             )
         db.dispose()
 

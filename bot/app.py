@@ -25,6 +25,7 @@ from bot import capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
+from bot.core.keys import Keys, open_keys
 from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
@@ -127,6 +128,7 @@ def create_app(
     """
     settings.require_serving()
     db = Database(settings.database_url)
+    keys = open_keys(settings, db)
     client = make_web_client(settings)
     registry = capabilities.registry()
     services = Services(
@@ -135,6 +137,7 @@ def create_app(
         clock=clock or SystemClock(),
         gateway=gateway or WebClientGateway(client),
         registry=registry,
+        keys=keys,
     )
     bolt = App(
         client=client,
@@ -170,10 +173,24 @@ def create_app(
     return AllyBot(settings, services, bolt, dispatcher, scheduler)
 
 
+def prepare_database(settings: Settings) -> Keys:
+    """Open (or, on a first start, create) the master key, then migrate.
+
+    The key comes first because a migration may need it (0008 seals journals).
+    """
+    db = Database(settings.database_url)
+    try:
+        keys = open_keys(settings, db)
+        migrate.upgrade(db, master_key=keys.master)
+        return open_keys(settings, db)
+    finally:
+        db.dispose()
+
+
 def serve(settings: Settings) -> int:
     """``allybot serve``: migrate, check the token, then serve until SIGTERM/SIGINT."""
     settings.require_serving()
-    migrate.upgrade(Database(settings.database_url))
+    prepare_database(settings)
     bot = create_app(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -16,6 +16,7 @@ from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, configure_logging, load_settings
 from bot.core.errors import UserError
 from bot.core.gateway import OfflineGateway
+from bot.core.keys import open_keys
 from bot.core.registry import Registry
 from bot.core.services import Services
 from storage.db import Database
@@ -65,8 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
     """Run a capability's verb as the operator; a refusal is one line and exit code 2."""
+    db = Database(settings.database_url)
     services = Services(
-        settings, Database(settings.database_url), SystemClock(), OfflineGateway(), registry
+        settings, db, SystemClock(), OfflineGateway(), registry, open_keys(settings, db)
     )
     try:
         return registry.cli_verbs[args.command].run(services, args)
@@ -83,7 +85,7 @@ def _db(settings: Settings, args: argparse.Namespace, parser: argparse.ArgumentP
     db = Database(settings.database_url)
     try:
         if args.db_command == "upgrade":
-            migrate.upgrade(db)
+            migrate.upgrade(db, master_key=open_keys(settings, db).master)
             print("database at revision " + ", ".join(sorted(migrate.current_revisions(db))))
             return 0
         if args.db_command == "current":

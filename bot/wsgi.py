@@ -6,14 +6,12 @@ worker per instance (the scheduler's lease keeps due work single across instance
 
 from __future__ import annotations
 
-from bot.app import create_app
+from bot.app import create_app, prepare_database
 from bot.core.config import configure_logging, load_settings
-from storage import migrate
-from storage.db import Database
 
 _settings = load_settings()
 configure_logging(_settings)
-migrate.upgrade(Database(_settings.database_url))
+prepare_database(_settings)
 _bot = create_app(_settings)
 _bot.start_background()
 application = _bot.wsgi()

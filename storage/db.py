@@ -11,6 +11,7 @@ use a plain deferred ``BEGIN`` and, thanks to WAL, never block writers.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,9 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not left in free pages for a
+        # copy of the file to reveal (feedback staging, forgotten members).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -108,6 +112,40 @@ class Database:
         except Exception:
             log.warning("database ping failed", exc_info=True)
             return False
+
+    def forget_deleted(self, tables: list[str], *, background: bool = False) -> None:
+        """Ask the database to drop the bytes of rows just deleted from ``tables``.
+
+        SQLite (with ``secure_delete``) zeroes deleted cells in the pages it writes,
+        but the old page images stay in the ``-wal`` file until a checkpoint: a
+        ``TRUNCATE`` checkpoint copies the pages back and empties the WAL. On
+        PostgreSQL, ``VACUUM`` reclaims the dead tuples (their ``xmin`` included) from
+        the tables; ``background`` runs it on a thread so the caller's reply is not
+        held up. Neither reaches backups, replicas or WAL archives. Best effort: a
+        busy database is tried again next time.
+        """
+        if background and not self.is_sqlite:
+            threading.Thread(
+                target=self.forget_deleted, args=(tables,), name="allybot-vacuum", daemon=True
+            ).start()
+            return
+        try:
+            if self.is_sqlite:
+                raw = self.engine.raw_connection()  # outside any BEGIN: a checkpoint needs that
+                try:
+                    cur = raw.cursor()
+                    cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    cur.close()
+                finally:
+                    raw.close()
+                return
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in tables:
+                    if not table.replace("_", "").isalnum():
+                        raise ValueError(f"not a table name: {table!r}")
+                    conn.exec_driver_sql(f"VACUUM {table}")
+        except OperationalError:
+            log.warning("could not compact the database after a delete; will retry later")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,7 +14,9 @@ from storage.db import rows_affected
 from storage.models import (
     AuditEntry,
     Member,
+    ProcessedEvent,
     Programme,
+    ProgrammeLead,
     ProgrammeMember,
     RoleGrant,
     Workspace,
@@ -176,3 +178,67 @@ def delete_member(session: Session, member: Member) -> int:
 def revoke_all_roles(session: Session, team_id: str, user_id: str) -> int:
     stmt = delete(RoleGrant).where(RoleGrant.team_id == team_id, RoleGrant.user_id == user_id)
     return rows_affected(session.execute(stmt))
+
+
+def feedback_readers(session: Session, team_id: str, programme_id: int) -> set[str]:
+    """Everyone the database says can read a programme's feedback figures or texts:
+    workspace leads and admins (summaries, export) and the programme's leads (digest).
+    Admins from the environment are added by the caller."""
+    granted = set(session.scalars(select(RoleGrant.user_id).where(RoleGrant.team_id == team_id)))
+    leads = session.scalars(
+        select(ProgrammeLead.user_id).where(ProgrammeLead.programme_id == programme_id)
+    )
+    return granted | set(leads)
+
+
+FORGOTTEN = "forgotten"
+
+
+def pseudonymise_audit(session: Session, team_id: str, user_id: str, pseudonym: str) -> int:
+    """Replace a forgotten person in the audit log by a random pseudonym.
+
+    The trail still shows that one person did these things (and when), never who.
+    ``user_id`` is a validated Slack id, so it holds no LIKE wildcards.
+    """
+    stmt = select(AuditEntry).where(
+        AuditEntry.team_id == team_id,
+        or_(
+            AuditEntry.actor == user_id,
+            AuditEntry.target.contains(user_id, autoescape=True),
+            AuditEntry.detail.contains(user_id, autoescape=True),
+        ),
+    )
+    n = 0
+    for entry in session.scalars(stmt):
+        entry.actor = entry.actor.replace(user_id, pseudonym)
+        entry.target = entry.target.replace(user_id, pseudonym) if entry.target else None
+        entry.detail = entry.detail.replace(user_id, pseudonym) if entry.detail else None
+        n += 1
+    n += rows_affected(
+        session.execute(
+            update(RoleGrant)
+            .where(RoleGrant.team_id == team_id, RoleGrant.granted_by == user_id)
+            .values(granted_by=FORGOTTEN)
+        )
+    )
+    return n
+
+
+def forget_processed_keys(session: Session, user_id: str) -> int:
+    """Idempotency keys that name the person (Home clicks carry the user id)."""
+    return rows_affected(
+        session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.key.contains(user_id, autoescape=True))
+        )
+    )
+
+
+def forget_programme_leads(session: Session, team_id: str, user_id: str) -> int:
+    programme_ids = select(Programme.id).where(Programme.team_id == team_id)
+    return rows_affected(
+        session.execute(
+            delete(ProgrammeLead).where(
+                ProgrammeLead.programme_id.in_(programme_ids), ProgrammeLead.user_id == user_id
+            )
+        )
+    )

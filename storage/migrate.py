@@ -20,13 +20,15 @@ def alembic_config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "heads") -> None:
+def upgrade(db: Database, revision: str = "heads", *, master_key: bytes | None = None) -> None:
     """Bring the schema up to ``revision`` (idempotent; safe on every start).
 
     Features add migrations on branches from the foundation revision, so the
-    default target is every head.
+    default target is every head. ``master_key`` is needed only by a migration that
+    encrypts existing rows (0008 seals journals written before encryption).
     """
     cfg = alembic_config(db)
+    cfg.attributes["master_key"] = master_key
     with db.engine.connect() as conn:
         if db.is_sqlite:
             # Alembic manages its own transaction; our BEGIN IMMEDIATE hook

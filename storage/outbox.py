@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
@@ -210,6 +210,17 @@ def delete_all_for(session: Session, team_id: str, user_id: str) -> int:
             OutboxMessage.recipients.like(f"{user_id},%"),
             OutboxMessage.recipients.like(f"%,{user_id}"),
             OutboxMessage.recipients.like(f"%,{user_id},%"),
+            OutboxMessage.dedupe_key.contains(user_id, autoescape=True),
+            # Messages to others that name them (a concern shared with their name).
+            cast(OutboxMessage.payload, Text).contains(user_id, autoescape=True),
         ),
     )
     return rows_affected(session.execute(stmt))
+
+
+def has_dedupe_prefix(session: Session, prefix: str) -> bool:
+    """Whether any row's dedupe key starts with ``prefix`` (its work was already owed)."""
+    stmt = select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)
+    )
+    return session.scalar(stmt.limit(1)) is not None

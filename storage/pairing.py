@@ -473,6 +473,21 @@ def forget_user(session: Session, team_id: str, user_id: str) -> int:
             )
         )
     )
+    n += rows_affected(
+        session.execute(
+            update(OrgProfile)
+            .where(OrgProfile.team_id == team_id, OrgProfile.manager_id == user_id)
+            .values(manager_id=None)
+        )
+    )
+    for model in (PairRule, PairingRound):
+        n += rows_affected(
+            session.execute(
+                update(model)
+                .where(model.programme_id.in_(programme_ids), model.created_by == user_id)
+                .values(created_by="forgotten")
+            )
+        )
     pair_ids = select(PairParticipant.pair_id).where(PairParticipant.user_id == user_id)
     n += rows_affected(
         session.execute(

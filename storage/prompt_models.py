@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, UTCDateTime
@@ -62,7 +62,12 @@ class PromptDelivery(Base):
 
 
 class JournalEntry(Base):
-    """A private answer to a prompt; only its author can ever read it."""
+    """A private answer to a prompt; only its author can ever read it.
+
+    ``sealed`` is the prompt and the answer, AES-GCM encrypted under the member's
+    data key with (workspace, member, entry id) as associated data: a database dump
+    alone reveals no reflection, and forgetting the member's key shreds them all.
+    """
 
     __tablename__ = "journal_entry"
     __table_args__ = (Index("ix_journal_member", "member_id", "id"),)
@@ -70,6 +75,5 @@ class JournalEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     prompt_id: Mapped[str | None] = mapped_column(String(64))
-    prompt_text: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

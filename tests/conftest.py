@@ -24,13 +24,15 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 ADMIN = "UADMIN01"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+#: The master secret every test app runs with (never a real one).
+TEST_SECRET_KEY = "11" * 32
 
 
 @pytest.fixture(autouse=True)
 def _no_real_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see real tokens or URLs from the developer's environment."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "ALLYBOT_ADMINS", "DATABASE_URL")):
+        if name.startswith(("SLACK_", "ALLYBOT_", "DATABASE_URL")):
             monkeypatch.delenv(name, raising=False)
 
 
@@ -94,6 +96,7 @@ def settings(db_url: str, slack_fake: SlackFake) -> Settings:
         tick_seconds=3600,
         host="127.0.0.1",
         port=0,
+        secret_key=TEST_SECRET_KEY,
     )
 
 

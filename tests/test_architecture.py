@@ -278,7 +278,10 @@ def test_scheduler_task_order_is_pinned() -> None:
         "pairing-rounds",
         "checkin-nudges",
         "prompts",
-        "prune-feedback-quota",
+        "close-feedback-weeks",
+        "concern-batch",
+        "feedback-answers",
+        "snapshot-weeks",
         "lead-digest",
     ]
 

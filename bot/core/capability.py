@@ -3,6 +3,8 @@ the housekeeping task."""
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy.orm import Session
 
 from bot.core import commands, forget, roles, scheduler
@@ -12,9 +14,16 @@ from storage import outbox as outbox_store
 
 
 def _forget_core(session: Session, team_id: str, user_id: str) -> int:
-    """Roles held and every message still waiting for the person."""
-    return outbox_store.delete_all_for(session, team_id, user_id) + members_store.revoke_all_roles(
-        session, team_id, user_id
+    """Roles held, every message for or naming the person, idempotency keys naming them,
+    and their id in the audit log and in grants they made (a random pseudonym, not a
+    hash of the id: nothing can be tested against it)."""
+    pseudonym = "forgotten-" + secrets.token_hex(6)
+    return (
+        outbox_store.delete_all_for(session, team_id, user_id)
+        + members_store.revoke_all_roles(session, team_id, user_id)
+        + members_store.forget_programme_leads(session, team_id, user_id)
+        + members_store.pseudonymise_audit(session, team_id, user_id, pseudonym)
+        + members_store.forget_processed_keys(session, user_id)
     )
 
 

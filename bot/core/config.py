@@ -7,6 +7,8 @@ in one place what the bot depends on.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
 import re
@@ -21,6 +23,7 @@ SLACK_API_DEFAULT = "https://slack.com/api/"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_KEY_FILE = "allybot.key"
 
 
 class ConfigError(Exception):
@@ -46,6 +49,10 @@ class Settings:
     log_level: str = "INFO"
     #: Seconds between outbox dispatcher passes and scheduler ticks.
     tick_seconds: float = 5.0
+    #: The master secret (base64url or hex of 32 bytes); ``None``: read or create the key file.
+    secret_key: str | None = field(default=None, repr=False)
+    #: Where the master secret lives when ``secret_key`` is not set (created 0600 if missing).
+    secret_key_file: str = DEFAULT_KEY_FILE
 
     @property
     def socket_mode(self) -> bool:
@@ -133,6 +140,12 @@ def load_settings(
     if not 0.05 <= tick <= 3600:
         raise ConfigError("ALLYBOT_TICK_SECONDS", "must be between 0.05 and 3600")
 
+    secret_key = get("ALLYBOT_SECRET_KEY")
+    if secret_key is not None and decode_master_key(secret_key) is None:
+        raise ConfigError(
+            "ALLYBOT_SECRET_KEY", "must be 32 random bytes as base64url or hex (64 characters)"
+        )
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -144,7 +157,21 @@ def load_settings(
         admins=admins,
         log_level=level,
         tick_seconds=tick,
+        secret_key=secret_key,
+        secret_key_file=get("ALLYBOT_SECRET_KEY_FILE") or DEFAULT_KEY_FILE,
     )
+
+
+def decode_master_key(text: str) -> bytes | None:
+    """The 32-byte master key from its text form (hex or base64url), or ``None``."""
+    text = text.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        return bytes.fromhex(text)
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    return raw if len(raw) == 32 else None
 
 
 def configure_logging(settings: Settings) -> None:

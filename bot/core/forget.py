@@ -25,19 +25,35 @@ FORGET_WARNING = (
 )
 
 
+TOUCHED_TABLES = [
+    "member",
+    "journal_entry",
+    "member_key",
+    "audit_log",
+    "outbox",
+    "org_profile",
+    "pair_rule",
+    "pair_participant",
+    "pair_departure",
+    "checkin_outcome",
+]
+
+
 def forget(services: Services, actor: Actor) -> int:
     """Erase everything allybot holds about the person, in one transaction.
 
     First the departure hooks tell anyone paired with them that their buddy isn't
-    able to continue (naming nobody), then every forgetter erases.
+    able to continue (naming nobody), then every forgetter erases. Then the
+    database is asked to drop the deleted bytes too: SQLite (which runs with
+    ``secure_delete``) checkpoints its WAL, PostgreSQL VACUUMs the touched tables.
     """
     departure = Departure(actor.team_id, actor.user_id, "forgotten", services.clock.now())
     with services.db.transaction() as session:
         for hook in services.registry.member_departed:
             hook(session, departure)
-        return sum(
-            f.run(session, actor.team_id, actor.user_id) for f in services.registry.forgetters
-        )
+        n = sum(f.run(session, actor.team_id, actor.user_id) for f in services.registry.forgetters)
+    services.db.forget_deleted(TOUCHED_TABLES, background=True)
+    return n
 
 
 def forget_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.gateway import SlackGateway
+from bot.core.keys import Keys
 from storage import events
 from storage.db import Database
 
@@ -43,6 +44,8 @@ class Services:
     gateway: SlackGateway
     #: What the assembled capabilities contribute (commands, tasks, sections...).
     registry: Registry
+    #: The master secret and the keys derived from it (see :mod:`bot.core.keys`).
+    keys: Keys
 
     @contextmanager
     def once(self, key: str) -> Iterator[Session | None]:

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
-from bot.core.registry import Button, Capability, Command, HomeSection, Modal, Shortcut, Task
-from bot.feedback import anonymous, commands
+from sqlalchemy.orm import Session
+
+from bot.core.registry import (
+    Button,
+    Capability,
+    Command,
+    Forgetter,
+    HomeSection,
+    Modal,
+    Shortcut,
+    Task,
+)
+from bot.feedback import anonymous, commands, concerns, replies
+from storage import feedback as store
+from storage import pairing as pairing_store
+
+
+def _forget_feedback(session: Session, team_id: str, user_id: str) -> int:
+    """Their place among concern contacts. Feedback itself holds nothing about anyone;
+    an open week's quota rows stay (they name nobody without the week's key, and
+    deleting them would let a person send twice in one category and week)."""
+    programme_ids = [p.id for p in pairing_store.programmes(session, team_id)]
+    return store.forget_contact(session, programme_ids, user_id)
+
 
 CAPABILITY = Capability(
     name="feedback",
@@ -18,7 +40,7 @@ CAPABILITY = Capability(
         Command(
             "uncomfortable",
             "/ally uncomfortable [what happened]",
-            "tell the leads, anonymously, that a check-in made you uncomfortable",
+            "tell the programme's concern contacts that a check-in made you uncomfortable",
             commands.uncomfortable,
         ),
         Command(
@@ -40,6 +62,12 @@ CAPABILITY = Capability(
         Modal("feedback_answer_modal", commands.answer_submitted, error_block="text"),
     ),
     shortcuts=(Shortcut("ally_feedback", commands.shortcut),),
-    tasks=(Task("prune-feedback-quota", anonymous.prune_quota),),
+    admin_actions=(concerns.CONTACTS_ACTION,),
+    tasks=(
+        Task("close-feedback-weeks", anonymous.close_weeks),
+        Task("concern-batch", concerns.deliver_due),
+        Task("feedback-answers", replies.deliver_answers),
+    ),
     home_sections=(HomeSection("feedback", commands.member_section),),
+    forgetters=(Forgetter("feedback", _forget_feedback),),
 )

@@ -20,17 +20,17 @@ from bot.feedback import anonymous, concerns, replies
 
 def feedback_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     reply = text_reply("Opening the anonymous feedback form. Your name is never stored.")
-    reply.modal = anonymous.form()
+    reply.modal = anonymous.form(services, actor)
     return reply
 
 
 def open_form(services: Services, actor: Actor, value: str = "") -> View:
     """The feedback form, from a button or the global shortcut."""
-    return anonymous.form()
+    return anonymous.form(services, actor)
 
 
 def shortcut(services: Services, actor: Actor) -> View:
-    return anonymous.form()
+    return anonymous.form(services, actor)
 
 
 def member_section(services: Services, actor: Actor, ctx: HomeContext) -> list[Block]:
@@ -47,8 +47,9 @@ def member_section(services: Services, actor: Actor, ctx: HomeContext) -> list[B
 
 def submitted(services: Services, actor: Actor, form: ViewInput) -> View:
     """The form's submission: the confirmation view (errors are raised for the form)."""
-    stored = anonymous.submit(services, actor, form.values, form.key)
-    if stored is not None:
+    wants_reply = "yes" in form.selected.get("reply", ())
+    stored = anonymous.submit(services, actor, form.values, form.key, wants_reply)
+    if stored is not None and stored.token:
         replies.send_confirmation(services, actor, stored.token)
     return anonymous.confirmation(stored)
 
@@ -56,27 +57,19 @@ def submitted(services: Services, actor: Actor, form: ViewInput) -> View:
 def uncomfortable(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if not args:
         reply = text_reply("Opening a short form. " + concerns.NOT_HR)
-        reply.modal = concerns.form()
+        reply.modal = concerns.form(services, actor)
         return reply
-    n = concerns.flag(services, actor, " ".join(args), share_name=False)
-    return text_reply(
-        f"Sent anonymously to {n} programme lead(s), never to anyone's manager. " + concerns.NOT_HR
-    )
+    return text_reply(concerns.flag(services, actor, " ".join(args), share_name=False).reply())
 
 
 def open_concern_form(services: Services, actor: Actor, value: str) -> View:
-    return concerns.form()
+    return concerns.form(services, actor)
 
 
 def concern_submitted(services: Services, actor: Actor, form: ViewInput) -> View:
-    share = bool(form.selected.get("share"))
-    n = concerns.flag(services, actor, form.values.get("text") or "", share)
-    return View(
-        type="modal",
-        title="Sent",
-        close="Close",
-        blocks=[section(f"Sent to {n} programme lead(s). {concerns.NOT_HR}")],
-    )
+    share = "yes" in form.selected.get("share", ())
+    flagged = concerns.flag(services, actor, form.values.get("text") or "", share)
+    return View(type="modal", title="Sent", close="Close", blocks=[section(flagged.reply())])
 
 
 def reply_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:

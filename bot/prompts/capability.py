@@ -15,14 +15,20 @@ from bot.core.registry import (
     Task,
 )
 from bot.prompts import admin, cli, commands, home, service, sources
+from storage import keyring
 from storage import members as members_store
 from storage import prompts as store
 
 
 def _forget_prompts(session: Session, team_id: str, user_id: str) -> int:
-    """The member's journal and schedule (delivery counts stay, unlinked)."""
+    """The member's journal, its data key (crypto-shredding) and schedule.
+
+    Delivery counts stay, unlinked, so closed weeks' figures do not change.
+    """
     member = members_store.get_member(session, team_id, user_id)
-    return store.forget_member(session, member.id) if member is not None else 0
+    if member is None:
+        return 0
+    return keyring.delete_member_key(session, member.id) + store.forget_member(session, member.id)
 
 
 CAPABILITY = Capability(

@@ -1,22 +1,78 @@
 """The private journal: pages and an export, for its author only.
 
-Journal text is read only here, only for its author, and never logged.
+Journal text is read only here, only for its author, and never logged. At rest each
+entry is sealed (AES-GCM) under the member's own data key, with (workspace, member,
+entry id) as associated data, so an entry copied to another row or member does not
+open. The data key is stored wrapped by a key derived from the master secret;
+forgetting the member deletes it, and with it every copy of their reflections
+(crypto-shredding: backups included, once the key is gone everywhere).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.core import outbox
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import escape
+from storage import keyring, sealing
 from storage import members as members_store
 from storage import prompts as store
+from storage.models import Member
+from storage.prompt_models import JournalEntry
 
 PAGE = 5
 
 
 class JournalError(UserError):
     """Shown to the person."""
+
+
+def _data_key(services: Services, session: Session, member: Member, *, create: bool) -> bytes:
+    """The member's journal key, unwrapped (made and stored on first use if ``create``)."""
+    kek = services.keys.derive(sealing.JOURNAL_WRAP)
+    wrapped = keyring.member_key(session, member.id)
+    if wrapped is not None:
+        return sealing.unwrap_member_key(kek, wrapped, member.team_id, member.id)
+    if not create:
+        raise JournalError("Your journal is empty.")
+    key = sealing.new_data_key()
+    keyring.add_member_key(
+        session, member.id, sealing.wrap_member_key(kek, key, member.team_id, member.id)
+    )
+    return key
+
+
+def write(
+    services: Services,
+    session: Session,
+    member: Member,
+    prompt_id: str,
+    prompt: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """Store one sealed entry (the row is flushed first: its id is in the sealed data)."""
+    key = _data_key(services, session, member, create=True)
+    row = JournalEntry(member_id=member.id, prompt_id=prompt_id, sealed=b"", created_at=now)
+    store.add_journal(session, row)
+    row.sealed = sealing.seal_entry(key, member.team_id, member.id, row.id, prompt, text)
+    session.flush()
+
+
+def _read(
+    services: Services, session: Session, member: Member, rows: list[JournalEntry]
+) -> list[tuple[datetime, str, str]]:
+    if not rows:
+        return []
+    key = _data_key(services, session, member, create=False)
+    return [
+        (r.created_at, *sealing.unseal_entry(key, member.team_id, member.id, r.id, r.sealed))
+        for r in rows
+    ]
 
 
 def page(services: Services, actor: Actor, number: int) -> tuple[list[tuple[str, str, str]], int]:
@@ -26,8 +82,8 @@ def page(services: Services, actor: Actor, number: int) -> tuple[list[tuple[str,
         if member is None:
             return [], 0
         total = store.journal_count(session, member.id)
-        rows = store.journal(session, member.id, (number - 1) * PAGE, PAGE)
-        entries = [(f"{r.created_at:%d %b %Y}", r.prompt_text, r.text) for r in rows]
+        rows = list(store.journal(session, member.id, (number - 1) * PAGE, PAGE))
+        entries = [(f"{at:%d %b %Y}", p, t) for at, p, t in _read(services, session, member, rows)]
     return entries, max(1, -(-total // PAGE))
 
 
@@ -49,10 +105,11 @@ def export(services: Services, actor: Actor) -> int:
         member = members_store.get_member(session, actor.team_id, actor.user_id)
         if member is None:
             raise JournalError("You have no journal yet.")
-        rows = store.journal(session, member.id, 0, 100_000)
+        rows = list(store.journal(session, member.id, 0, 100_000))
         if not rows:
             raise JournalError("Your journal is empty, so there's nothing to export.")
-        lines = [f"{r.created_at:%Y-%m-%d}  {r.prompt_text}\n{r.text}\n" for r in reversed(rows)]
+        opened = _read(services, session, member, list(reversed(rows)))
+        lines = [f"{at:%Y-%m-%d}  {p}\n{t}\n" for at, p, t in opened]
         outbox.send_file(
             session,
             team_id=actor.team_id,

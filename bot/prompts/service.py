@@ -22,6 +22,7 @@ from bot.core.calendar import parse_local_time
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean
+from bot.prompts import journal
 from bot.prompts.library import Prompt, load_default_library, prompts_for_audience
 from bot.prompts.rotation import next_prompt
 from bot.prompts.schedule import Cadence, next_due, snooze_until
@@ -30,7 +31,7 @@ from bot.reporting.anonymity import iso_week
 from storage import members as members_store
 from storage import prompts as store
 from storage.models import Member
-from storage.prompt_models import JournalEntry, PromptDelivery, PromptEntry, PromptSchedule
+from storage.prompt_models import PromptDelivery, PromptEntry, PromptSchedule
 
 log = logging.getLogger(__name__)
 
@@ -203,15 +204,14 @@ def save_reflection(
             return
         member, delivery = _own_delivery(session, actor, parse_delivery_id(metadata))
         entry = store.prompt_entry(session, actor.team_id, delivery.prompt_id)
-        store.add_journal(
+        journal.write(
+            services,
             session,
-            JournalEntry(
-                member_id=member.id,
-                prompt_id=delivery.prompt_id,
-                prompt_text=entry.text if entry else "",
-                text=body,
-                created_at=services.clock.now(),
-            ),
+            member,
+            delivery.prompt_id,
+            entry.text if entry else "",
+            body,
+            services.clock.now(),
         )
         delivery.status = "answered"
 

@@ -60,6 +60,7 @@ __all__ = [
     "release_counts",
     "release_mean",
     "release_rate",
+    "release_share",
     "release_texts",
     "summarise_period",
     "week_bounds",
@@ -182,6 +183,23 @@ def release_rate(numerator: int, denominator: int, threshold: int | None) -> flo
     if denominator < 0 or numerator < 0 or numerator > denominator:
         raise ValueError("need 0 <= numerator <= denominator")
     if denominator < effective_threshold(threshold):
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+def release_share(numerator: int, denominator: int, threshold: int | None) -> float | None:
+    """A percentage whose every part passes the threshold, or ``None``.
+
+    Stricter than :func:`release_rate`: the numerator (e.g. answers), the denominator
+    (e.g. pairs) and what is left (pairs without an answer) must each count at least
+    threshold units, unless what is left is zero. Otherwise a rate shown here could
+    give away a numerator of one that is hidden elsewhere ("1 of 6 answered").
+    """
+    if denominator < 0 or numerator < 0 or numerator > denominator:
+        raise ValueError("need 0 <= numerator <= denominator")
+    t = effective_threshold(threshold)
+    rest = denominator - numerator
+    if denominator < t or numerator < t or 0 < rest < t:
         return None
     return round(100.0 * numerator / denominator, 1)
 

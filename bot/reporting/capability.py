@@ -4,7 +4,7 @@ anonymity rules."""
 from __future__ import annotations
 
 from bot.core.registry import Capability, Command, HomeSection, Task
-from bot.reporting import commands, digest, export
+from bot.reporting import commands, digest, export, snapshots
 
 CAPABILITY = Capability(
     name="reporting",
@@ -18,6 +18,9 @@ CAPABILITY = Capability(
         ),
     ),
     home_sections=(HomeSection("lead-summary", commands.lead_summary_section, lead=True),),
-    tasks=(Task("lead-digest", digest.send_due),),
+    tasks=(
+        Task("snapshot-weeks", snapshots.snapshot_due),
+        Task("lead-digest", digest.send_due),
+    ),
     cli_verbs=(export.VERB,),
 )

@@ -11,10 +11,11 @@ from bot.core import outbox
 from bot.core.calendar import latest_slot
 from bot.core.registry import WeekCell
 from bot.core.services import Services
-from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week
+from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week, release_share
 from bot.reporting.charts import render_trend_png
-from bot.reporting.summaries import figures, raw_cells, week_range
+from bot.reporting.summaries import figures, raw_cells
 from storage import members as members_store
+from storage import outbox as outbox_store
 from storage import pairing as pairing_store
 
 WEEKS = 12
@@ -35,7 +36,7 @@ def weekly_series(cells: list[WeekCell], weeks: list[str], t: int) -> dict[str, 
             if base is None:
                 return None
             n, k = base.count, cell.count
-        return round(100.0 * k / n, 1) if n >= t and 0 <= k <= n else None
+        return release_share(int(k), n, t) if 0 <= k <= n else None
 
     return {
         "met rate": [rate(w, "met") for w in weeks],
@@ -67,12 +68,14 @@ def send_due(services: Services) -> int:
             continue
         t = effective_threshold(p.anonymity_threshold)
         weeks = closed_weeks(now, WEEKS)
-        start, end = week_range(weeks)
         with services.db.read() as session:
-            cells = raw_cells(services, session, p.id, start, end)
+            already = outbox_store.has_dedupe_prefix(session, f"digest:{p.id}:{week}:")
+        if already:
+            continue
+        cells = raw_cells(services, p.id, weeks)
         series = weekly_series(cells, weeks, t)
         chart = render_trend_png(weeks, series, f"{p.name}: last {WEEKS} weeks")
-        recent = figures(services, p.id, weeks[-4:], t)
+        recent = figures(services, p.id, weeks[-4:], t, texts=False)
         lines = [f"*Weekly digest: {p.name}* (last 4 complete weeks; small groups hidden)"]
         lines += [f"• {k}: {'hidden' if v is None else v}" for k, v in recent.metrics.items()]
         for name, values in series.items():
@@ -86,6 +89,15 @@ def send_due(services: Services) -> int:
                     session, team_id=p.team_id, user_id=lead, text=text, now=now, dedupe_key=key
                 ):
                     owed += 1
+                    members_store.audit(
+                        session,
+                        team_id=p.team_id,
+                        actor=lead,
+                        action="read.digest",
+                        target=f"{p.name} {week}",
+                        outcome="ok",
+                        now=now,
+                    )
                     outbox.send_file(
                         session,
                         team_id=p.team_id,

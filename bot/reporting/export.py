@@ -12,12 +12,13 @@ import io
 import sys
 from pathlib import Path
 
+from bot.core import operator
 from bot.core.registry import CliVerb
 from bot.core.services import Services
 from bot.programmes.settings import find
 from bot.reporting.anonymity import closed_weeks, effective_threshold
 from bot.reporting.digest import WEEKS, weekly_series
-from bot.reporting.summaries import figures, raw_cells, week_range
+from bot.reporting.summaries import figures, raw_cells
 
 
 def export_csv(services: Services, team_id: str, programme: str) -> str:
@@ -26,16 +27,15 @@ def export_csv(services: Services, team_id: str, programme: str) -> str:
         p = find(session, team_id, programme, now)
         programme_id, t = p.id, effective_threshold(p.anonymity_threshold)
     weeks = closed_weeks(now, WEEKS)
-    start, end = week_range(weeks)
-    with services.db.read() as session:
-        cells = raw_cells(services, session, programme_id, start, end)
+    operator.audit(services, team_id, "read.export", f"{programme} {weeks[0]}..{weeks[-1]}")
+    cells = raw_cells(services, programme_id, weeks)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["week", "metric", "value"])
     for name, values in weekly_series(cells, weeks, t).items():
         for week, value in zip(weeks, values, strict=True):
             writer.writerow([week, name, "" if value is None else value])
-    period = figures(services, programme_id, weeks[-4:], t)
+    period = figures(services, programme_id, weeks[-4:], t, texts=False)
     label = f"{weeks[-4]}..{weeks[-1]}"
     for name, value in period.metrics.items():
         writer.writerow([label, name, "" if value is None else value])

@@ -1,32 +1,34 @@
 """Lead summaries: what the programme's figures say, never who said what.
 
-Every figure passes through :mod:`bot.anonymity`: only closed ISO weeks count, a
-week's cell below the programme's threshold contributes nothing, sibling groups get
-complementary suppression, means and rates need the threshold of responses, and
-feedback texts appear shuffled and undated only for categories with enough of them.
+Every figure comes from frozen closed-week snapshots (:mod:`bot.reporting.snapshots`)
+and passes through :mod:`bot.reporting.anonymity`: a week's cell below the
+programme's threshold contributes nothing, sibling groups get complementary
+suppression, a rate is shown only when its numerator, denominator and remainder all
+pass the threshold, means need the threshold of values, and feedback texts appear
+shuffled and undated only from released cells. Every read is audited (who, what,
+when; never the content).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from bot.core import authz
 from bot.core.authz import Permission
 from bot.core.registry import WeekCell
 from bot.core.services import Actor, Services
-from bot.core.text import escape
-from bot.feedback.anonymous import CATEGORIES
+from bot.core.text import escape, plural
+from bot.feedback.anonymous import CATEGORIES, rule_text
 from bot.programmes.settings import find
+from bot.reporting import snapshots
 from bot.reporting.anonymity import (
-    CellData,
     closed_weeks,
     effective_threshold,
     release_counts,
-    release_rate,
+    release_share,
     summarise_period,
     week_bounds,
 )
@@ -34,6 +36,8 @@ from storage import feedback as feedback_store
 from storage import members as members_store
 
 MAX_WEEKS = 26
+#: Texts shown per category (a random sample of the released ones; the count says how many).
+MAX_TEXTS = 20
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Figures:
     feedback_counts: dict[str, int | None]
     feedback_texts: dict[str, list[str] | None]
     rating: float | None
+    #: Member counts at the end of the period's last closed week.
+    members: dict[str, int | None]
 
 
 def week_range(weeks: list[str]) -> tuple[datetime, datetime]:
@@ -73,57 +79,56 @@ def _metrics(cells: list[WeekCell], weeks: set[str], t: int) -> dict[str, float 
     return {
         "pairs formed": count("pairs_formed"),
         "check-ins answered": count("checkins_answered"),
-        "met rate %": release_rate(met, answered, t) if answered else None,
+        "met rate %": release_share(met, answered, t) if answered else None,
         "average usefulness": round(useful_sum / useful_n, 1) if useful_n >= t else None,
         "prompts sent": count("prompts_sent"),
         "prompts answered %": (
-            release_rate(answered_prompts, sent_prompts, t) if sent_prompts else None
+            release_share(answered_prompts, sent_prompts, t) if sent_prompts else None
         ),
     }
 
 
-def raw_cells(
-    services: Services, session: Session, programme_id: int, start: datetime, end: datetime
-) -> list[WeekCell]:
-    """Every capability's raw weekly cells for ``[start, end)``, before any suppression."""
-    return [
-        cell
-        for source in services.registry.summary_sources
-        for cell in source.cells(session, programme_id, start, end)
-    ]
+def raw_cells(services: Services, programme_id: int, weeks: list[str]) -> list[WeekCell]:
+    """The frozen weekly cells of ``weeks`` (closed ones only), before suppression."""
+    return snapshots.cells(services, programme_id, weeks)
 
 
-def figures(services: Services, programme_id: int, weeks: list[str], threshold: int) -> Figures:
+def figures(
+    services: Services, programme_id: int, weeks: list[str], threshold: int, *, texts: bool = True
+) -> Figures:
     now = services.clock.now()
-    start, end = week_range(weeks)
-    with services.db.read() as session:
-        cells = raw_cells(services, session, programme_id, start, end)
-        per_week: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for week, category, n in feedback_store.counts(session, programme_id, weeks):
-            counts[week][category] = n
-        for category in CATEGORIES:
-            for week in weeks:
-                if counts[week].get(category):
-                    per_week[week][category] = [
-                        f"[ref {item_id[:8]}] {body}"
-                        for item_id, body in feedback_store.texts_with_ids(
-                            session, programme_id, [week], category
-                        )
-                    ]
-    feedback_cells = {
-        week: {c: CellData(count=len(t), texts=tuple(t)) for c, t in per_week[week].items()}
-        for week in weeks
-    }
+    cells = raw_cells(services, programme_id, weeks)
+    feedback_cells: dict[str, dict[str, int]] = defaultdict(dict)
+    members_by_week: dict[str, dict[str, int]] = defaultdict(dict)
+    for c in cells:
+        if c.metric == "feedback":
+            feedback_cells[c.week][c.group] = c.count
+        elif c.metric == "members":
+            members_by_week[c.week][c.group] = c.count
     summary = summarise_period(
         feedback_cells, groups=list(CATEGORIES), weeks=weeks, now=now, threshold=threshold
     )
+    shown: dict[str, list[str] | None] = {c: None for c in CATEGORIES}
+    if texts:
+        with services.db.read() as session:
+            for category in CATEGORIES:
+                released = [w for w in summary.weeks if summary.counts[w][category] is not None]
+                if not released:
+                    continue
+                sample = feedback_store.sample_texts(
+                    session, programme_id, released, category, MAX_TEXTS, secrets.token_hex(8)
+                )
+                secrets.SystemRandom().shuffle(sample)
+                shown[category] = [f"[ref {item_id}] {body}" for item_id, body in sample]
+    last = summary.weeks[-1] if summary.weeks else None
+    members = release_counts(members_by_week.get(last, {}), threshold) if last else {}
     return Figures(
         weeks=summary.weeks,
         metrics=_metrics(cells, set(summary.weeks), threshold),
         feedback_counts=summary.group_totals,
-        feedback_texts=summary.texts,
+        feedback_texts=shown,
         rating=None,
+        members=members,
     )
 
 
@@ -141,22 +146,30 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     name = next((a for a in args if not a.isdigit()), None)
     n = next((int(a) for a in args if a.isdigit()), 4)
     n = max(1, min(n, MAX_WEEKS))
+    now = services.clock.now()
     with services.db.transaction() as session:
-        programme = find(session, actor.team_id, name, services.clock.now())
+        programme = find(session, actor.team_id, name, now)
         programme_id, programme_name = programme.id, programme.name
         t = effective_threshold(programme.anonymity_threshold)
-        members = members_store.count_members(session, actor.team_id)
-    all_weeks = closed_weeks(services.clock.now(), 2 * n)
+        members_store.audit(
+            session,
+            team_id=actor.team_id,
+            actor=actor.user_id,
+            action="read.summary",
+            target=f"{programme_name} {n} weeks",
+            outcome="ok",
+            now=now,
+        )
+    all_weeks = closed_weeks(now, 2 * n)
     previous, current = all_weeks[:n], all_weeks[n:]
     now_f = figures(services, programme_id, current, t)
-    before = figures(services, programme_id, previous, t)
-    member_counts = release_counts({f"{r} {s}": c for (r, s), c in members.items()}, t)
+    before = figures(services, programme_id, previous, t, texts=False)
     lines = [
-        f"*{escape(programme_name)}: last {n} complete weeks* "
-        f"({current[0]} to {current[-1]}), compared with the {n} before. "
-        f"Anything built from fewer than {t} responses is hidden.",
-        "*Members*: "
-        + (", ".join(f"{k}: {_show(v)}" for k, v in sorted(member_counts.items())) or "none yet"),
+        f"*{escape(programme_name)}: last {plural(n, 'complete week')}* "
+        f"({current[0]} to {current[-1]}), compared with the {plural(n, 'week')} before. "
+        f"Anything built from fewer than {t} responses is hidden. {rule_text(t)}",
+        f"*Members* (at the end of {current[-1]}): "
+        + (", ".join(f"{k}: {_show(v)}" for k, v in sorted(now_f.members.items())) or "none yet"),
     ]
     for key in now_f.metrics:
         lines.append(f"• {key}: {_show(now_f.metrics[key])} (before: {_show(before.metrics[key])})")
@@ -169,7 +182,12 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     for category, label in CATEGORIES.items():
         texts = now_f.feedback_texts.get(category)
         if texts:
-            lines.append(f"*{label}* (shuffled, undated)")
+            total = now_f.feedback_counts.get(category) or len(texts)
+            lines.append(
+                f"*{label}* (shuffled, undated; {len(texts)} of {total} shown)"
+                if total > len(texts)
+                else f"*{label}* (shuffled, undated)"
+            )
             lines += [f"> {escape(text)}" for text in texts]
     return "\n".join(lines)
 

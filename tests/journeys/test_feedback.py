@@ -8,8 +8,9 @@ import logging
 from sqlalchemy import inspect, select
 
 from bot.app import AllyBot
+from bot.feedback.anonymous import close_weeks
 from bot.sandbox.slackfake import SlackFake
-from storage.feedback_models import Feedback, FeedbackQuota
+from storage.feedback_models import Feedback, FeedbackQuota, FeedbackStaging
 from tests.support.slack_requests import SlackSender
 
 HOSTILE = (
@@ -18,8 +19,10 @@ HOSTILE = (
 )
 
 
-def submission(user: str, team: str, text: str, view_id: str = "V0FB", **extra: str) -> dict:
-    values = {
+def submission(
+    user: str, team: str, text: str, view_id: str = "V0FB", *, reply: bool = False, **extra: str
+) -> dict:
+    values: dict = {
         "category": {
             "value": {
                 "type": "static_select",
@@ -29,6 +32,8 @@ def submission(user: str, team: str, text: str, view_id: str = "V0FB", **extra: 
         "rating": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
         "text": {"value": {"type": "plain_text_input", "value": text}},
     }
+    if reply:
+        values["reply"] = {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}
     return {
         "type": "view_submission",
         "team": {"id": team},
@@ -82,8 +87,8 @@ def test_stored_without_identity_and_scrubbed(
     # The same submission delivered twice (double click, retry) is stored once.
     slack.interaction(submission("U0COLL02", slack.team_id, HOSTILE))
     with app.services.db.read() as s:
-        rows = list(s.scalars(select(Feedback)))
-        assert len(rows) == 1
+        rows = list(s.scalars(select(FeedbackStaging)))
+        assert len(rows) == 1 and s.scalar(select(Feedback)) is None  # the week is open
         body, week = rows[0].body, rows[0].week
         quota_keys = list(s.scalars(select(FeedbackQuota.key)))
     for leaked in (
@@ -104,29 +109,41 @@ def test_stored_without_identity_and_scrubbed(
 
 def test_feedback_table_cannot_identify_an_author(app: AllyBot):
     columns = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback")}
-    assert columns == {
-        "id",
-        "programme_id",
-        "week",
-        "category",
-        "rating",
-        "body",
-        "reply_token_hash",
-    }
+    expected = {"id", "programme_id", "week", "category", "rating", "body", "reply_token_hash"}
+    assert columns == expected
+    staging = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback_staging")}
+    assert staging == expected
     assert not any(
         word in c for c in columns for word in ("user", "slack", "email", "created", "ts")
     )
     quota = {c["name"] for c in inspect(app.services.db.engine).get_columns("feedback_quota")}
-    assert quota == {"key", "week", "used"}
+    assert quota == {"key", "week", "submission"}
 
 
-def test_weekly_limit_without_identity(app: AllyBot, slack: SlackSender):
-    for i in range(3):
-        ok = slack.interaction(submission("U0COLL03", slack.team_id, f"point {i}", f"V{i}"))
-        assert ok.json()["response_action"] == "update"
-    over = slack.interaction(submission("U0COLL03", slack.team_id, "one more", "V9"))
-    assert over.json()["response_action"] == "errors"
+def test_one_item_per_category_per_week_without_identity(app: AllyBot, slack: SlackSender, clock):
+    """Changed from "three a week": one per person per category per week, so a cell
+    of k items holds k different people."""
+    ok = slack.interaction(submission("U0COLL03", slack.team_id, "point", "V1"))
+    assert ok.json()["response_action"] == "update"
+    again = slack.interaction(submission("U0COLL03", slack.team_id, "more", "V2"))
+    assert again.json()["response_action"] == "errors"
+    assert "one per category per week" in json.dumps(again.json())
+    other_category = slack.interaction(
+        submission("U0COLL03", slack.team_id, "an idea", "V3", category="idea")
+    )
+    assert other_category.json()["response_action"] == "update"
     other = slack.interaction(submission("U0COLL04", slack.team_id, "mine", "V10"))
     assert other.json()["response_action"] == "update"
     with app.services.db.read() as s:
-        assert len(list(s.scalars(select(Feedback)))) == 4
+        assert len(list(s.scalars(select(FeedbackStaging)))) == 3
+    from datetime import timedelta
+
+    clock.advance(timedelta(weeks=1))
+    assert close_weeks(app.services) == 3
+    with app.services.db.read() as s:
+        assert len(list(s.scalars(select(Feedback)))) == 3
+        assert s.scalar(select(FeedbackStaging)) is None
+        assert s.scalar(select(FeedbackQuota)) is None
+    # A new week: the same person may write about the same category again.
+    fresh = slack.interaction(submission("U0COLL03", slack.team_id, "point", "V11"))
+    assert fresh.json()["response_action"] == "update"

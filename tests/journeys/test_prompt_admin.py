@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import AllyBot
 from bot.sandbox.slackfake import SlackFake
 from storage.prompt_models import PromptEntry
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_SECRET_KEY
 from tests.support.slack_requests import SlackSender
 
 
@@ -86,7 +86,11 @@ def test_member_cannot_use_the_prompt_form(app: AllyBot, slack: SlackSender, sla
 
 
 def test_cli_exports_and_imports_the_library(app: AllyBot, settings, tmp_path: Path):
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": settings.database_url}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": settings.database_url,
+        "ALLYBOT_SECRET_KEY": TEST_SECRET_KEY,
+    }
     out = tmp_path / "prompts.toml"
     run = [sys.executable, "-m", "bot", "prompts"]
     done = subprocess.run(

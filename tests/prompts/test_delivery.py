@@ -59,6 +59,7 @@ def test_thousand_members_four_weeks_across_dst(tmp_path, slack_fake: SlackFake)
         slack_api_url=slack_fake.base_url,
         database_url=url,
         tick_seconds=900,
+        secret_key="22" * 32,
     )
     app = create_app(settings, clock=clock)
     try:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.app import AllyBot
 from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_SECRET_KEY
 from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
@@ -39,7 +39,11 @@ def test_export_writes_only_aggregates(app: AllyBot, slack: SlackSender, setting
 
     slack.command("U0COLL01", "join colleague")
     out = tmp_path / "figures.csv"
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": settings.database_url}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": settings.database_url,
+        "ALLYBOT_SECRET_KEY": TEST_SECRET_KEY,
+    }
     done = subprocess.run(
         [
             sys.executable,

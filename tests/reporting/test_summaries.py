@@ -13,6 +13,7 @@ from bot.capabilities import registry
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.gateway import OfflineGateway
+from bot.core.keys import Keys
 from bot.core.services import Services
 from bot.feedback.anonymous import CATEGORIES
 from bot.reporting.anonymity import closed_weeks, iso_week
@@ -71,7 +72,12 @@ def test_summary_before_and_after_one_response_cannot_be_subtracted(
     for (week, cat), n in counts.items():
         _add(db, pid, week, cat, n)
     services = Services(
-        Settings(database_url=url), db, FrozenClock(NOW), OfflineGateway(), registry()
+        Settings(database_url=url),
+        db,
+        FrozenClock(NOW),
+        OfflineGateway(),
+        registry(),
+        Keys(bytes(32)),
     )
     periods = [closed_weeks(NOW, 1), closed_weeks(NOW, 3), [*closed_weeks(NOW, 3), iso_week(NOW)]]
     before = [_comparable(figures(services, pid, w, threshold)) for w in periods]

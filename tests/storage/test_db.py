@@ -98,12 +98,15 @@ def test_lock_timeout_is_a_friendly_retry(tmp_path, clock):
     """A write lock held past the busy timeout gives 'try again' and writes nothing."""
     from bot.core.commands import handle
     from bot.core.config import Settings
+    from bot.core.keys import Keys
     from bot.core.services import Actor, Services
 
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     migrate.upgrade(Database(url))
     db = Database(url, busy_timeout_ms=200)
-    services = Services(Settings(database_url=url), db, clock, OfflineGateway(), registry())
+    services = Services(
+        Settings(database_url=url), db, clock, OfflineGateway(), registry(), Keys(bytes(32))
+    )
     blocker = Database(url)
     with blocker.transaction() as held:
         held.add(Workspace(team_id="TLOCK", created_at=clock.now()))
