@@ -79,6 +79,7 @@ class SlackFake(Routing, Recording, ChatMethods, ViewMethods, PeopleMethods, Fil
                 daemon=True,
             )
             self._thread.start()
+            self.socket_mode.start()
         return self
 
     def stop(self) -> None:
@@ -86,6 +87,7 @@ class SlackFake(Routing, Recording, ChatMethods, ViewMethods, PeopleMethods, Fil
         with self._lock:
             server, thread = self._server, self._thread
             self._server, self._thread = None, None
+        self.socket_mode.stop()
         if server is None:
             return
         server.shutdown()

@@ -78,6 +78,10 @@ class Routing(FakeState):
         """Slack's answer, and whether a test script (``set_error``) decided it."""
         if parse_error is not None:
             return {"ok": False, "error": parse_error}, False
+        # Socket Mode (socket_mode.py): apps.connections.open and app-level tokens.
+        app_token_reply = self.socket_mode.answer_app_token_call(method, token, self._tokens)
+        if app_token_reply is not None:
+            return app_token_reply, False
         handler = self._method_handlers().get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method", "req_method": method}, False

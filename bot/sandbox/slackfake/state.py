@@ -27,6 +27,7 @@ from .models import (
     Upload,
 )
 from .server import QuietServer
+from .socket_mode import SocketModeServer
 from .wire import stable_id
 
 #: A Web API method handler: decoded args in, Slack's JSON answer out.
@@ -69,6 +70,8 @@ class FakeState:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
+        #: Socket Mode: ``apps.connections.open`` and its WebSocket (socket_mode.py).
+        self.socket_mode = SocketModeServer(app_id=app_id)
         self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[Call] = []
