@@ -20,15 +20,20 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware.request_verification import RequestVerification
 
 from bot import capabilities
+from bot.core import logs
 from bot.core.clock import Clock, SystemClock
-from bot.core.config import Settings
+from bot.core.config import ConfigError, Settings
 from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
 from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
+from bot.core.slack_check import check_slack
 from handlers import register_all
+from storage import members as members_store
 from storage import migrate
 from storage.db import Database
 
@@ -113,6 +118,55 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("http: " + format, *args)
 
 
+class _SameToken(logging.Filter):
+    """Drop Bolt's "`token` will be unused" warning, which is always true and harmless here.
+
+    Bolt reads ``SLACK_BOT_TOKEN`` from the environment and warns that it is unused
+    whenever it is also given a client; allybot's client carries that very token.
+    """
+
+    NOTICE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.NOTICE
+
+
+def _bolt_logger() -> logging.Logger:
+    """allybot's logger for Bolt (:func:`bot.core.logs.slack_logger`), without the notice."""
+    logger = logs.slack_logger()
+    if not any(isinstance(f, _SameToken) for f in logger.filters):
+        logger.addFilter(_SameToken())
+    return logger
+
+
+class _SignatureCheck(RequestVerification):
+    """Bolt's own signature check, but a refusal is logged as one line, body left out.
+
+    Bolt logs a refused request's whole body (a feedback form, a user id) at INFO;
+    this says only that a request was refused and how large it was. Repeated
+    refusals are written once an hour (:class:`bot.core.logs.OncePerHour`).
+    """
+
+    def _debug_log_error(self, signature: object, timestamp: object, body: object) -> None:
+        size = len(body) if isinstance(body, str | bytes) else 0
+        log.warning("refused a request without a valid Slack signature (%s bytes)", size)
+
+
+def _log_refusals_without_body(bolt: App, signing_secret: str) -> None:
+    """Put :class:`_SignatureCheck` where Bolt put its ``RequestVerification``.
+
+    Bolt offers no hook for this log line; the middleware keeps its place (first
+    after the ``ssl_check`` answer), so every later middleware still sees only
+    verified requests. Raises if Bolt's layout changes, rather than log bodies.
+    """
+    chain = bolt._middleware_list
+    for index, middleware in enumerate(chain):
+        if type(middleware) is RequestVerification:
+            chain[index] = _SignatureCheck(signing_secret, base_logger=bolt.logger)
+            return
+    raise RuntimeError("Bolt's RequestVerification middleware was not found")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -141,7 +195,10 @@ def create_app(
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
+        logger=_bolt_logger(),
     )
+    if not settings.socket_mode:
+        _log_refusals_without_body(bolt, settings.slack_signing_secret or "")
 
     @bolt.middleware
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -160,10 +217,6 @@ def create_app(
         context["services"] = services
         return next()
 
-    # Bolt and slack_sdk log whole request bodies at DEBUG; anonymous feedback (and who
-    # sent it) must never reach a log, so their loggers stay at INFO whatever LOG_LEVEL.
-    for name in ("slack_bolt", "slack_sdk"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
     register_all(bolt, registry)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
     scheduler = Scheduler(services, dispatcher, settings.tick_seconds, owner=instance)
@@ -171,9 +224,15 @@ def create_app(
 
 
 def serve(settings: Settings) -> int:
-    """``allybot serve``: migrate, check the token, then serve until SIGTERM/SIGINT."""
-    settings.require_serving()
-    migrate.upgrade(Database(settings.database_url))
+    """``allybot serve``: check Slack, migrate, then serve until SIGTERM/SIGINT.
+
+    Slack is asked first (:func:`~bot.core.slack_check.check_slack`), so a wrong
+    token or an unreachable API stops the run before the database is created or
+    changed. The workspace the token belongs to is recorded, so the command line
+    knows it from the first start.
+    """
+    identity = check_slack(settings)
+    prepare_database(settings, identity.team_id)
     bot = create_app(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -189,7 +248,15 @@ def serve(settings: Settings) -> int:
             socket_handler.connect()
             log.info("allybot connected in Socket Mode")
         else:
-            server = bot.serve_http(settings.host, settings.port)
+            try:
+                server = bot.serve_http(settings.host, settings.port)
+            except OSError as exc:
+                raise ConfigError(
+                    "PORT",
+                    f"{settings.port} cannot be used on {settings.host} "
+                    f"({(exc.strerror or type(exc).__name__).lower()}): "
+                    "stop what is using it or choose another PORT",
+                ) from None
             log.info(
                 "allybot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH
             )
@@ -202,3 +269,14 @@ def serve(settings: Settings) -> int:
             socket_handler.close()
         bot.close()
     return 0
+
+
+def prepare_database(settings: Settings, team_id: str) -> None:
+    """Apply the migrations and record the bot's workspace (idempotent)."""
+    db = Database(settings.database_url)
+    try:
+        migrate.upgrade(db)
+        with db.transaction() as session:
+            members_store.ensure_workspace(session, team_id, SystemClock().now())
+    finally:
+        db.dispose()

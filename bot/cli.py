@@ -11,11 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import capabilities
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, configure_logging, load_settings
 from bot.core.errors import UserError
 from bot.core.gateway import OfflineGateway
+from bot.core.logs import safe_exception_message
 from bot.core.registry import Registry
 from bot.core.services import Services
 from storage.db import Database
@@ -58,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_verb(settings, registry, args)
     except ConfigError as exc:
         print(f"allybot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        # Cannot connect, no such file, locked...: one line, with no values in it.
+        problem = safe_exception_message(exc, from_slack_library=False)
+        print(f"allybot: database error (check DATABASE_URL): {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
