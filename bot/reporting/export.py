@@ -12,6 +12,7 @@ import io
 import sys
 from pathlib import Path
 
+from bot.core import operator
 from bot.core.registry import CliVerb
 from bot.core.services import Services
 from bot.programmes.settings import find
@@ -48,11 +49,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--programme", default="default")
     p.add_argument("--format", choices=["csv"], default="csv")
     p.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    p.add_argument("--team", required=True, help="Slack team id")
+    p.add_argument("--team", help="Slack team id (needed when several workspaces share it)")
 
 
 def _run(services: Services, args: argparse.Namespace) -> int:
-    text = export_csv(services, args.team, args.programme)
+    text = export_csv(services, operator.resolve_team(services, args.team), args.programme)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
