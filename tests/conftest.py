@@ -3,17 +3,20 @@ fake on loopback, a frozen clock, and the app served over real HTTP."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import AllyBot, create_app
+from bot.core import logs
 from bot.core.clock import FrozenClock
-from bot.core.config import Settings
+from bot.core.config import Settings, configure_logging
 from bot.sandbox.slackfake import FakeUser, SlackFake
 from storage import migrate
 from storage.db import Database
@@ -124,3 +127,36 @@ def slack(served: str, slack_fake: SlackFake) -> SlackSender:
     return SlackSender(
         served, SIGNING_SECRET, team_id=slack_fake.team_id, fake_url=slack_fake.root_url + "/"
     )
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[Callable[..., io.StringIO]]:
+    """``start()`` logs through allybot's own ``configure_logging`` into a buffer.
+
+    Call it in the test body (pytest gives each phase a fresh caplog handler, and
+    ``configure_logging`` protects the handlers present when it runs). Logging is
+    put back as it was afterwards.
+    """
+    root = logging.getLogger()
+    saved_root = root.level
+    saved = {name: logging.getLogger(name).level for name in logs.LIBRARY_LOGGERS}
+
+    def start(level: str = "DEBUG", clock: Callable[[], float] | None = None) -> io.StringIO:
+        buffer = io.StringIO()
+        if clock is None:
+            configure_logging(Settings(log_level=level), stream=buffer)
+        else:
+            configure_logging(Settings(log_level=level), stream=buffer, clock=clock)
+        return buffer
+
+    yield start
+    for handler in list(root.handlers):
+        if isinstance(handler, logs.AllybotHandler):
+            root.removeHandler(handler)
+            handler.close()
+        else:
+            for f in [f for f in handler.filters if isinstance(f, logs.PROTECTIVE_FILTERS)]:
+                handler.removeFilter(f)
+    root.setLevel(saved_root)
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)

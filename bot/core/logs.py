@@ -65,8 +65,7 @@ def setup(
     """
     handler = AllybotHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
-    for protective in (WithholdBodies(), RedactTokens()):
-        handler.addFilter(protective)
+    protect(handler)
     handler.addFilter(OncePerHour(clock))
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, AllybotHandler)]:
@@ -85,7 +84,7 @@ def setup(
 def protect(handler: logging.Handler) -> None:
     """Give ``handler`` the filters that keep bodies and tokens out (once)."""
     kinds = {type(f) for f in handler.filters}
-    for protective in (WithholdBodies, RedactTokens):
+    for protective in PROTECTIVE_FILTERS:
         if protective not in kinds:
             handler.addFilter(protective())
 
@@ -228,6 +227,10 @@ class RedactTokens(logging.Filter):
 class _Seen:
     written_at: float
     suppressed: int = 0
+
+
+#: The filters every handler gets, in order: bodies and values first, then tokens.
+PROTECTIVE_FILTERS = (WithholdBodies, RedactTokens)
 
 
 class OncePerHour(logging.Filter):
