@@ -31,7 +31,7 @@ from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
 from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
-from bot.core.slack_check import check_slack
+from bot.core.slack_check import BotIdentity, check_slack
 from handlers import register_all
 from storage import members as members_store
 from storage import migrate
@@ -223,15 +223,16 @@ def create_app(
     return AllyBot(settings, services, bolt, dispatcher, scheduler)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
     """``allybot serve``: check Slack, migrate, then serve until SIGTERM/SIGINT.
 
-    Slack is asked first (:func:`~bot.core.slack_check.check_slack`), so a wrong
-    token or an unreachable API stops the run before the database is created or
-    changed. The workspace the token belongs to is recorded, so the command line
-    knows it from the first start.
+    Slack is asked first (:func:`~bot.core.slack_check.check_slack`, unless the
+    caller already did and passes ``identity``), so a wrong token or an unreachable
+    API stops the run before the database is created or changed. The workspace the
+    token belongs to is recorded, so the command line knows it from the first start.
     """
-    identity = check_slack(settings)
+    if identity is None:
+        identity = check_slack(settings)
     prepare_database(settings, identity.team_id)
     bot = create_app(settings)
     stop = threading.Event()

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.core.config import ConfigError, Settings
 from bot.core.gateway import make_web_client
 from bot.core.logs import SLACK_LOGGER
+from bot.core.text import plural
 
 #: Seconds to wait for each answer at start-up.
 TIMEOUT = 10
@@ -70,7 +71,7 @@ def why_unreachable(exc: BaseException, timeout: int = TIMEOUT) -> str:
     if isinstance(reason, socket.gaierror):
         return "the host name could not be resolved"
     if isinstance(reason, TimeoutError):
-        return f"no answer within {timeout} seconds"
+        return f"no answer within {plural(timeout, 'second')}"
     if isinstance(reason, ssl.SSLError):
         return f"the secure connection failed ({reason.reason or type(reason).__name__})"
     if isinstance(reason, ConnectionError):
@@ -81,7 +82,13 @@ def why_unreachable(exc: BaseException, timeout: int = TIMEOUT) -> str:
 
 
 def _answer_problem(exc: SlackApiError) -> str | None:
-    """Slack's ``error`` code, or None when the answer was not Slack's at all."""
+    """Slack's ``error`` code, or None when the answer was not a Slack refusal.
+
+    Slack refuses a token with HTTP 200 and ``ok: false``; any other status is an
+    outage, a rate limit or a URL that is not Slack's Web API.
+    """
+    if exc.response.status_code != 200:
+        return None
     data = exc.response.data if isinstance(exc.response.data, dict) else {}
     error = data.get("error")
     return error if isinstance(error, str) and error else None
@@ -89,7 +96,7 @@ def _answer_problem(exc: SlackApiError) -> str | None:
 
 def _not_slack(settings: Settings, exc: SlackApiError) -> ConfigError:
     status = exc.response.status_code
-    if status >= 500:
+    if status >= 500 or status == 429:
         problem = f"({settings.slack_api_url}) answered HTTP {status}: Slack may be having "
         problem += "trouble; try again in a few minutes"
     else:
