@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return _db(settings, args, parser)
         assert registry is not None
-        return _run_verb(settings, registry, args)
+        return run_verb(settings, registry, args)
     except ConfigError as exc:
         print(f"allybot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
+def run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
     """Run a capability's verb as the operator; a refusal is one line and exit code 2."""
     services = Services(
         settings, Database(settings.database_url), SystemClock(), OfflineGateway(), registry
