@@ -92,11 +92,14 @@ class AllyBot:
 
         return application
 
-    def serve_http(self, host: str, port: int) -> WSGIServer:
-        """Start the HTTP server in a background thread; returns it (``server_port``)."""
-        server = make_server(
-            host, port, self.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
+    def serve_http(self, host: str, port: int, server: WSGIServer | None = None) -> WSGIServer:
+        """Serve HTTP in a background thread; returns the server (``server_port``).
+
+        ``server`` is one :func:`bind_http` already bound (``allybot serve`` claims
+        its port before it touches the database).
+        """
+        server = server or bind_http(host, port)
+        server.set_app(self.wsgi())
         threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
         return server
 
@@ -106,6 +109,26 @@ class AllyBot:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.services.db.dispose()
+
+
+def bind_http(host: str, port: int) -> WSGIServer:
+    """Claim ``host:port`` for HTTP mode; raises :class:`ConfigError` naming ``PORT``."""
+    try:
+        return make_server(
+            host, port, _not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+    except OSError as exc:
+        why = (exc.strerror or type(exc).__name__).lower()
+        raise ConfigError(
+            "PORT",
+            f"{port} cannot be used on {host} ({why}): stop what is using it or choose another",
+        ) from None
+
+
+def _not_ready(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """What the port answers in the moment between binding it and the app being ready."""
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -227,14 +250,21 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
     """``allybot serve``: check Slack, migrate, then serve until SIGTERM/SIGINT.
 
     Slack is asked first (:func:`~bot.core.slack_check.check_slack`, unless the
-    caller already did and passes ``identity``), so a wrong token or an unreachable
-    API stops the run before the database is created or changed. The workspace the
-    token belongs to is recorded, so the command line knows it from the first start.
+    caller already did and passes ``identity``) and the HTTP port claimed, so a wrong
+    token, an unreachable API or a busy port stops the run before the database is
+    created or changed. The workspace the token belongs to is recorded, so the
+    command line knows it from the first start.
     """
     if identity is None:
         identity = check_slack(settings)
-    prepare_database(settings, identity.team_id)
-    bot = create_app(settings)
+    listening = None if settings.socket_mode else bind_http(settings.host, settings.port)
+    try:
+        prepare_database(settings, identity.team_id)
+        bot = create_app(settings)
+    except BaseException:
+        if listening is not None:
+            listening.server_close()
+        raise
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -249,15 +279,7 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
             socket_handler.connect()
             log.info("allybot connected in Socket Mode")
         else:
-            try:
-                server = bot.serve_http(settings.host, settings.port)
-            except OSError as exc:
-                raise ConfigError(
-                    "PORT",
-                    f"{settings.port} cannot be used on {settings.host} "
-                    f"({(exc.strerror or type(exc).__name__).lower()}): "
-                    "stop what is using it or choose another PORT",
-                ) from None
+            server = bot.serve_http(settings.host, settings.port, listening)
             log.info(
                 "allybot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH
             )
@@ -266,6 +288,7 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
         log.info("shutting down")
         if server is not None:
             server.shutdown()
+            server.server_close()
         if socket_handler is not None:
             socket_handler.close()
         bot.close()

@@ -128,12 +128,16 @@ def failed_starts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     http = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
     socket_mode = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-A0ALLY-1-abc"}
     known = SlackFake(tokens=[BOT_TOKEN]).start()
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
     cases: dict[str, tuple[dict[str, str], SlackFake | None]] = {
         "no bot token": ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, known),
         "invalid_auth": ({**http, "SLACK_BOT_TOKEN": "xoxb-not-a-real-token"}, known),
         "not_authed": (http, _failing_fake("auth.test", "not_authed")),
         "account_inactive": (http, _failing_fake("auth.test", "account_inactive")),
         "unreachable": (http, None),
+        "port in use": ({**http, "PORT": str(busy.getsockname()[1])}, known),
         "app token invalid_auth": (
             socket_mode,
             _failing_fake("apps.connections.open", "invalid_auth"),
@@ -179,6 +183,7 @@ def failed_starts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         for _name, (_extra, fake) in cases.items():
             if fake is not None and fake.running:
                 fake.stop()
+        busy.close()
 
 
 @pytest.mark.parametrize(
@@ -189,6 +194,7 @@ def failed_starts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         ("not_authed", "SLACK_BOT_TOKEN", "was refused by Slack (not_authed)"),
         ("account_inactive", "SLACK_BOT_TOKEN", "no longer works (account_inactive): the app"),
         ("unreachable", "SLACK_API_URL", "cannot be reached (connection refused): check"),
+        ("port in use", "PORT", "cannot be used on 127.0.0.1 (address already in use)"),
         ("app token invalid_auth", "SLACK_APP_TOKEN", "was refused by Slack (invalid_auth)"),
         (
             "app token not_allowed_token_type",
@@ -207,7 +213,7 @@ def test_a_failed_first_start_is_one_line_and_leaves_nothing(
     assert says in lines[0] and "README.md#configuration" in lines[0]
     assert start.returncode == 2
     assert list(start.cwd.iterdir()) == []  # no allybot.db, nothing at all
-    if case != "no bot token" and start.fake is not None:
+    if case not in ("no bot token", "port in use") and start.fake is not None:
         assert start.fake.count("auth.test") >= 1  # Slack was really asked
     if case.startswith("app token") and start.fake is not None:
         assert start.fake.count("apps.connections.open") == 1
