@@ -64,6 +64,7 @@ def setup(
     the same protective filters, so no handler ever sees a body or a token.
     """
     handler = AllybotHandler(stream if stream is not None else sys.stderr)
+    handler.setLevel(level)  # also for loggers with a level of their own
     handler.setFormatter(logging.Formatter(FORMAT))
     protect(handler)
     handler.addFilter(OncePerHour(clock))
@@ -75,7 +76,8 @@ def setup(
         protect(other)
     root.addHandler(handler)
     root.setLevel(level)
-    library_level = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    chosen = logging.getLevelName(level)
+    library_level = logging.DEBUG if level == "DEBUG" else max(logging.WARNING, chosen)
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library_level)
     return handler

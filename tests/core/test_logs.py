@@ -348,6 +348,16 @@ def test_a_formatted_traceback_keeps_frames_and_causes():
     assert "test_logs.py" in rendered and "test_logs.py" in python
 
 
+def test_a_stricter_level_holds_for_libraries_too(debug_logs):
+    out = debug_logs("ERROR")
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    logging.getLogger("slack_bolt.SingleTeamAuthorization").warning("a Bolt warning")
+    logging.getLogger("bot.app").warning("one of ours")
+    logging.getLogger("bot.app").error("an error")
+    assert out.getvalue().splitlines()[-1].endswith("ERROR bot.app: an error")
+    assert len(out.getvalue().splitlines()) == 1
+
+
 def test_library_info_is_not_written_at_info(debug_logs):
     out = debug_logs("INFO")
     logging.getLogger("apscheduler.scheduler").info("Added job")
