@@ -11,7 +11,11 @@ PYTEST_ARGS ?=
 # Arguments passed to every benchmark module by `make bench`.
 BENCH_ARGS ?= --quick
 
+VENV_PY := $(VENV)/bin/python
+# Two install stamps in one virtualenv: `make run` needs allybot's runtime
+# dependencies only; `make test` and friends add the dev extras on top.
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .DEFAULT_GOAL := help
 
@@ -19,7 +23,7 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make venv          create $(VENV) and install allybot with dev extras"
-	@echo "make run           apply migrations, then start the bot (needs .env)"
+	@echo "make run           install the runtime dependencies, then start the bot (needs .env)"
 	@echo "make test          ruff, mypy --strict and the full pytest suite"
 	@echo "make lint          ruff check + ruff format --check"
 	@echo "make format        ruff format + ruff check --fix"
@@ -27,34 +31,41 @@ help:
 	@echo "make postgres-bin  ensure PostgreSQL server binaries exist (apt-get as root)"
 	@echo "make clean         remove caches; make distclean also removes $(VENV)"
 
-# The stamp records that the venv matches pyproject.toml; editing dependencies there
-# triggers a reinstall, anything else does not (the install is editable).
-$(STAMP): pyproject.toml
-	@if [ ! -x "$(VENV)/bin/python" ]; then \
-	  echo "creating virtualenv in $(VENV) with $(PYTHON)"; \
-	  existed=0; [ -e "$(VENV)" ] && existed=1; \
-	  if ! $(PYTHON) -m venv "$(VENV)"; then \
-	    [ "$$existed" = 1 ] || rm -rf "$(VENV)"; \
-	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	      echo "installing python3-venv with apt-get"; \
-	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
-	        && $(PYTHON) -m venv "$(VENV)" || exit 1; \
-	    else \
-	      echo "error: '$(PYTHON) -m venv' failed; install the venv module" \
-	        "(Debian/Ubuntu: sudo apt-get install python3-venv) and retry" >&2; \
-	      exit 1; \
-	    fi; \
+# The virtualenv itself (no project install): created once, with a current pip.
+$(VENV_PY):
+	@echo "creating virtualenv in $(VENV) with $(PYTHON)"
+	@existed=0; [ -e "$(VENV)" ] && existed=1; \
+	if ! $(PYTHON) -m venv "$(VENV)"; then \
+	  [ "$$existed" = 1 ] || rm -rf "$(VENV)"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing python3-venv with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+	      && $(PYTHON) -m venv "$(VENV)" || exit 1; \
+	  else \
+	    echo "error: '$(PYTHON) -m venv' failed; install the venv module" \
+	      "(Debian/Ubuntu: sudo apt-get install python3-venv) and retry" >&2; \
+	    exit 1; \
 	  fi; \
 	fi
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@$(VENV_PY) -m pip install --quiet --upgrade pip
+
+# Each stamp records that the venv matches pyproject.toml; editing dependencies there
+# triggers a reinstall, anything else does not (the install is editable).
+$(STAMP): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(RUN_STAMP): pyproject.toml | $(VENV_PY)
+	@echo "installing allybot and its runtime dependencies into $(VENV)"
+	@$(VENV_PY) -m pip install --quiet -e .
 	@touch $@
 
 venv: $(STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/allybot db upgrade
-	$(VENV)/bin/allybot serve
+# `allybot serve` checks the configuration and Slack before it creates or migrates
+# the database, so a first run that fails leaves nothing behind.
+run: $(RUN_STAMP)
+	@$(VENV)/bin/allybot serve
 
 # Uses the same search as tests/support/pgserver.py (it is that code, run with a bare python3):
 # PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.

@@ -20,16 +20,21 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware.request_verification import RequestVerification
 
 from bot import capabilities
+from bot.core import logs
 from bot.core.clock import Clock, SystemClock
-from bot.core.config import Settings
+from bot.core.config import ConfigError, Settings
 from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
 from bot.core.keys import Keys, open_keys
 from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
+from bot.core.slack_check import BotIdentity, check_slack
 from handlers import register_all
+from storage import members as members_store
 from storage import migrate
 from storage.db import Database
 
@@ -88,11 +93,14 @@ class AllyBot:
 
         return application
 
-    def serve_http(self, host: str, port: int) -> WSGIServer:
-        """Start the HTTP server in a background thread; returns it (``server_port``)."""
-        server = make_server(
-            host, port, self.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
+    def serve_http(self, host: str, port: int, server: WSGIServer | None = None) -> WSGIServer:
+        """Serve HTTP in a background thread; returns the server (``server_port``).
+
+        ``server`` is one :func:`bind_http` already bound (``allybot serve`` claims
+        its port before it touches the database).
+        """
+        server = server or bind_http(host, port)
+        server.set_app(self.wsgi())
         threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
         return server
 
@@ -104,6 +112,26 @@ class AllyBot:
         self.services.db.dispose()
 
 
+def bind_http(host: str, port: int) -> WSGIServer:
+    """Claim ``host:port`` for HTTP mode; raises :class:`ConfigError` naming ``PORT``."""
+    try:
+        return make_server(
+            host, port, _not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+    except OSError as exc:
+        why = (exc.strerror or type(exc).__name__).lower()
+        raise ConfigError(
+            "PORT",
+            f"{port} cannot be used on {host} ({why}): stop what is using it or choose another",
+        ) from None
+
+
+def _not_ready(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """What the port answers in the moment between binding it and the app being ready."""
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -112,6 +140,55 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http: " + format, *args)
+
+
+class _SameToken(logging.Filter):
+    """Drop Bolt's "`token` will be unused" warning, which is always true and harmless here.
+
+    Bolt reads ``SLACK_BOT_TOKEN`` from the environment and warns that it is unused
+    whenever it is also given a client; allybot's client carries that very token.
+    """
+
+    NOTICE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.NOTICE
+
+
+def _bolt_logger() -> logging.Logger:
+    """allybot's logger for Bolt (:func:`bot.core.logs.slack_logger`), without the notice."""
+    logger = logs.slack_logger()
+    if not any(isinstance(f, _SameToken) for f in logger.filters):
+        logger.addFilter(_SameToken())
+    return logger
+
+
+class _SignatureCheck(RequestVerification):
+    """Bolt's own signature check, but a refusal is logged as one line, body left out.
+
+    Bolt logs a refused request's whole body (a feedback form, a user id) at INFO;
+    this says only that a request was refused and how large it was. Repeated
+    refusals are written once an hour (:class:`bot.core.logs.OncePerHour`).
+    """
+
+    def _debug_log_error(self, signature: object, timestamp: object, body: object) -> None:
+        size = len(body) if isinstance(body, str | bytes) else 0
+        log.warning("refused a request without a valid Slack signature (%s bytes)", size)
+
+
+def _log_refusals_without_body(bolt: App, signing_secret: str) -> None:
+    """Put :class:`_SignatureCheck` where Bolt put its ``RequestVerification``.
+
+    Bolt offers no hook for this log line; the middleware keeps its place (first
+    after the ``ssl_check`` answer), so every later middleware still sees only
+    verified requests. Raises if Bolt's layout changes, rather than log bodies.
+    """
+    chain = bolt._middleware_list
+    for index, middleware in enumerate(chain):
+        if type(middleware) is RequestVerification:
+            chain[index] = _SignatureCheck(signing_secret, base_logger=bolt.logger)
+            return
+    raise RuntimeError("Bolt's RequestVerification middleware was not found")
 
 
 def create_app(
@@ -144,7 +221,10 @@ def create_app(
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
+        logger=_bolt_logger(),
     )
+    if not settings.socket_mode:
+        _log_refusals_without_body(bolt, settings.slack_signing_secret or "")
 
     @bolt.middleware
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -163,35 +243,31 @@ def create_app(
         context["services"] = services
         return next()
 
-    # Bolt and slack_sdk log whole request bodies at DEBUG; anonymous feedback (and who
-    # sent it) must never reach a log, so their loggers stay at INFO whatever LOG_LEVEL.
-    for name in ("slack_bolt", "slack_sdk"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
     register_all(bolt, registry)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
     scheduler = Scheduler(services, dispatcher, settings.tick_seconds, owner=instance)
     return AllyBot(settings, services, bolt, dispatcher, scheduler)
 
 
-def prepare_database(settings: Settings) -> Keys:
-    """Open (or, on a first start, create) the master key, then migrate.
+def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
+    """``allybot serve``: check Slack, migrate, then serve until SIGTERM/SIGINT.
 
-    The key comes first because a migration may need it (0008 seals journals).
+    Slack is asked first (:func:`~bot.core.slack_check.check_slack`, unless the
+    caller already did and passes ``identity``) and the HTTP port claimed, so a wrong
+    token, an unreachable API or a busy port stops the run before the database is
+    created or changed. The workspace the token belongs to is recorded, so the
+    command line knows it from the first start.
     """
-    db = Database(settings.database_url)
+    if identity is None:
+        identity = check_slack(settings)
+    listening = None if settings.socket_mode else bind_http(settings.host, settings.port)
     try:
-        keys = open_keys(settings, db)
-        migrate.upgrade(db, master_key=keys.master)
-        return open_keys(settings, db)
-    finally:
-        db.dispose()
-
-
-def serve(settings: Settings) -> int:
-    """``allybot serve``: migrate, check the token, then serve until SIGTERM/SIGINT."""
-    settings.require_serving()
-    prepare_database(settings)
-    bot = create_app(settings)
+        prepare_database(settings, identity.team_id)
+        bot = create_app(settings)
+    except BaseException:
+        if listening is not None:
+            listening.server_close()
+        raise
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -206,7 +282,7 @@ def serve(settings: Settings) -> int:
             socket_handler.connect()
             log.info("allybot connected in Socket Mode")
         else:
-            server = bot.serve_http(settings.host, settings.port)
+            server = bot.serve_http(settings.host, settings.port, listening)
             log.info(
                 "allybot listening on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH
             )
@@ -215,7 +291,26 @@ def serve(settings: Settings) -> int:
         log.info("shutting down")
         if server is not None:
             server.shutdown()
+            server.server_close()
         if socket_handler is not None:
             socket_handler.close()
         bot.close()
     return 0
+
+
+def prepare_database(settings: Settings, team_id: str | None = None) -> Keys:
+    """Open (or, on a first start, create) the master key, migrate, and record the
+    bot's workspace when it is known (idempotent).
+
+    The key comes first because a migration may need it (0008 seals journals).
+    """
+    db = Database(settings.database_url)
+    try:
+        keys = open_keys(settings, db)
+        migrate.upgrade(db, master_key=keys.master)
+        if team_id is not None:
+            with db.transaction() as session:
+                members_store.ensure_workspace(session, team_id, SystemClock().now())
+        return open_keys(settings, db)
+    finally:
+        db.dispose()

@@ -3,6 +3,9 @@
 ``serve`` and ``db`` are the entry's own verbs; every other verb is contributed by
 a capability (:class:`~bot.core.registry.CliVerb`) and assembled from
 :data:`bot.capabilities.CAPABILITIES`, in that order.
+
+``serve`` checks the settings and Slack before it imports the capabilities (the
+pairing engine and charts take seconds to load), so a wrong token is reported at once.
 """
 
 from __future__ import annotations
@@ -11,18 +14,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import capabilities
+from sqlalchemy.exc import DBAPIError
+
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, configure_logging, load_settings
 from bot.core.errors import UserError
 from bot.core.gateway import OfflineGateway
 from bot.core.keys import open_keys
+from bot.core.logs import safe_exception_message
 from bot.core.registry import Registry
 from bot.core.services import Services
 from storage.db import Database
 
+#: The entry's own verbs, which need no capability to parse.
+ENTRY_VERBS = ("serve", "db")
 
-def build_parser(registry: Registry) -> argparse.ArgumentParser:
+
+def build_parser(registry: Registry | None) -> argparse.ArgumentParser:
+    """The whole command line, or (``registry`` None) only :data:`ENTRY_VERBS`."""
     parser = argparse.ArgumentParser(
         prog="allybot",
         description="A Slack bot that runs allyship buddy programmes. "
@@ -34,15 +43,23 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
     db_sub.add_parser("current", help="show the schema revision")
-    for verb in registry.cli_verbs.values():
+    for verb in registry.cli_verbs.values() if registry is not None else ():
         verb.configure(sub.add_parser(verb.name, help=verb.help))
     return parser
 
 
+def _registry() -> Registry:
+    from bot import capabilities
+
+    return capabilities.registry()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    registry = capabilities.registry()
+    words = list(sys.argv[1:] if argv is None else argv)
+    entry_only = bool(words) and words[0] in ENTRY_VERBS
+    registry = None if entry_only else _registry()
     parser = build_parser(registry)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return 0
@@ -50,21 +67,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings)
         if args.command == "serve":
-            settings.require_serving()
+            from bot.core.slack_check import check_slack
+
+            identity = check_slack(settings)
             from bot.app import serve
 
-            return serve(settings)
+            return serve(settings, identity)
         if args.command == "db":
             return _db(settings, args, parser)
-        return _run_verb(settings, registry, args)
+        assert registry is not None
+        return run_verb(settings, registry, args)
     except ConfigError as exc:
         print(f"allybot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        # Cannot connect, no such file, locked...: one line, with no values in it.
+        problem = safe_exception_message(exc, from_slack_library=False)
+        print(f"allybot: database error (check DATABASE_URL): {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
 
 
-def _run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
+def run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:
     """Run a capability's verb as the operator; a refusal is one line and exit code 2."""
     db = Database(settings.database_url)
     services = Services(

@@ -61,7 +61,9 @@ class Database:
         self, url: str, *, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
     ) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: an error (and so a log line) names the statement, never the
+        # values bound to it, which may be someone's feedback or journal entry.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         else:

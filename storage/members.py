@@ -38,6 +38,11 @@ def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
     session.execute(stmt.on_conflict_do_nothing(index_elements=["team_id", "name"]))
 
 
+def workspace_ids(session: Session) -> list[str]:
+    """Every workspace this database serves, by team id."""
+    return list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+
+
 def default_programme_id(session: Session, team_id: str) -> int:
     programme_id = session.scalar(
         select(Programme.id).where(

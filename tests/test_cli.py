@@ -6,9 +6,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+import pytest
 
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -91,3 +97,223 @@ def test_db_upgrade_and_help(tmp_path: Path):
         timeout=60,
     )
     assert helped.returncode == 0 and "serve" in helped.stdout and "db" in helped.stdout
+
+
+# ---------------------------------------------------------------- a first run that fails
+
+
+@dataclass
+class Start:
+    """How one ``allybot serve`` run ended."""
+
+    returncode: int
+    stderr: str
+    cwd: Path
+    fake: SlackFake | None
+
+
+def _failing_fake(method: str, error: str) -> SlackFake:
+    fake = SlackFake(tokens=[BOT_TOKEN]).start()
+    fake.fail_every(method, 1, status=200, error=error)
+    return fake
+
+
+@pytest.fixture(scope="module")
+def failed_starts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Start]]:
+    """Every way a first start can fail, each a real ``allybot serve``, run side by side.
+
+    Started together because each process spends seconds importing; each has its own
+    empty working directory (where the SQLite default would be created) and fake.
+    """
+    http = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    socket_mode = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-A0ALLY-1-abc"}
+    known = SlackFake(tokens=[BOT_TOKEN]).start()
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    cases: dict[str, tuple[dict[str, str], SlackFake | None]] = {
+        "no bot token": ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, known),
+        "invalid_auth": ({**http, "SLACK_BOT_TOKEN": "xoxb-not-a-real-token"}, known),
+        "not_authed": (http, _failing_fake("auth.test", "not_authed")),
+        "account_inactive": (http, _failing_fake("auth.test", "account_inactive")),
+        "unreachable": (http, None),
+        "port in use": ({**http, "PORT": str(busy.getsockname()[1])}, known),
+        "app token invalid_auth": (
+            socket_mode,
+            _failing_fake("apps.connections.open", "invalid_auth"),
+        ),
+        "app token not_allowed_token_type": (
+            socket_mode,
+            _failing_fake("apps.connections.open", "not_allowed_token_type"),
+        ),
+    }
+    procs = {}
+    for name, (extra, fake) in cases.items():
+        cwd = tmp_path_factory.mktemp(name.replace(" ", "-"))
+        url = fake.base_url if fake else f"http://127.0.0.1:{free_port()}/api/"
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "SLACK_API_URL": url,
+            "HOST": "127.0.0.1",
+            "PORT": str(free_port()),
+            **extra,
+        }
+        procs[name] = (
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve"],
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            cwd,
+            fake,
+        )
+    results = {}
+    try:
+        for name, (proc, cwd, fake) in procs.items():
+            _out, err = proc.communicate(timeout=120)
+            results[name] = Start(proc.returncode, err, cwd, fake)
+        yield results
+    finally:
+        for proc, _cwd, _fake in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+        for _name, (_extra, fake) in cases.items():
+            if fake is not None and fake.running:
+                fake.stop()
+        busy.close()
+
+
+@pytest.mark.parametrize(
+    ("case", "variable", "says"),
+    [
+        ("no bot token", "SLACK_BOT_TOKEN", "is not set"),
+        ("invalid_auth", "SLACK_BOT_TOKEN", "was refused by Slack (invalid_auth): copy the Bot"),
+        ("not_authed", "SLACK_BOT_TOKEN", "was refused by Slack (not_authed)"),
+        ("account_inactive", "SLACK_BOT_TOKEN", "no longer works (account_inactive): the app"),
+        ("unreachable", "SLACK_API_URL", "cannot be reached (connection refused): check"),
+        ("port in use", "PORT", "cannot be used on 127.0.0.1 (address already in use)"),
+        ("app token invalid_auth", "SLACK_APP_TOKEN", "was refused by Slack (invalid_auth)"),
+        (
+            "app token not_allowed_token_type",
+            "SLACK_APP_TOKEN",
+            "cannot open a Socket Mode connection (not_allowed_token_type)",
+        ),
+    ],
+)
+def test_a_failed_first_start_is_one_line_and_leaves_nothing(
+    failed_starts: dict[str, Start], case: str, variable: str, says: str
+):
+    start = failed_starts[case]
+    lines = start.stderr.splitlines()
+    assert len(lines) == 1, start.stderr
+    assert lines[0].startswith(f"allybot: configuration error: {variable} "), lines[0]
+    assert says in lines[0] and "README.md#configuration" in lines[0]
+    assert start.returncode == 2
+    assert list(start.cwd.iterdir()) == []  # no allybot.db, nothing at all
+    if case not in ("no bot token", "port in use") and start.fake is not None:
+        assert start.fake.count("auth.test") >= 1  # Slack was really asked
+    if case.startswith("app token") and start.fake is not None:
+        assert start.fake.count("apps.connections.open") == 1
+
+
+# ----------------------------------------------------------------------- a quiet bot
+
+
+class StderrLines:
+    """Collects a process's standard error line by line while it runs."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        assert proc.stderr is not None
+        self._thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip("\n"))
+
+    def join(self) -> None:
+        self._thread.join(timeout=30)
+
+
+@pytest.mark.slack_refusals_expected  # a member Slack does not know, on purpose
+def test_an_idle_bot_writes_nothing_after_it_starts(tmp_path: Path, slack_fake: SlackFake):
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_fake.base_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "ALLYBOT_TICK_SECONDS": "0.2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stderr = StderrLines(proc)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        assert len(stderr.lines) == 1 and "allybot listening on" in stderr.lines[0]
+        time.sleep(3)  # about 15 ticks of both jobs, with nothing to do
+        assert stderr.lines[1:] == []
+        # Someone Slack cannot find: the time zone look-up fails at join and on every
+        # tick after; the warning is written once.
+        sender = SlackSender(url, SIGNING_SECRET, fake_url=slack_fake.root_url + "/")
+        assert "Welcome aboard" in sender.command("U0NOBODY9", "join ally").text
+        assert slack_fake.wait_for(lambda: slack_fake.count("users.info") >= 5, 15)
+        assert slack_fake.wait_for(lambda: slack_fake.count("chat.postMessage") >= 1, 15)
+        time.sleep(1)  # more ticks: the failing look-up must not be logged again
+        warnings = [line for line in stderr.lines[1:] if "time zone" in line]
+        assert len(warnings) == 1 and "WARNING" in warnings[0]
+        # The welcome DM to that person is refused by Slack once, and said once.
+        refused = [line for line in stderr.lines[1:] if "refused by Slack" in line]
+        assert len(refused) == 1
+        assert sorted(stderr.lines[1:]) == sorted(warnings + refused)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        stderr.join()
+    assert proc.returncode == 0
+    assert stderr.lines[-1].endswith("INFO bot.app: shutting down")
+    assert len(stderr.lines) == 4, stderr.lines  # listening, two warnings, shutting down
+
+
+# ------------------------------------------------------------------------- make run
+
+
+def _make_dry_run(target: str, tmp_path: Path) -> str:
+    """What ``make TARGET`` would run on a machine with no virtualenv yet."""
+    done = subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path / 'venv'}"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_run_installs_runtime_dependencies_only_then_serves(tmp_path: Path):
+    commands = _make_dry_run("run", tmp_path)
+    assert "pip install --quiet -e .\n" in commands
+    assert "[dev]" not in commands
+    assert "db upgrade" not in commands  # serve checks first, then migrates
+    assert commands.strip().splitlines()[-1].endswith("/bin/allybot serve")
+    assert ".installed-run" in commands
+
+
+def test_make_test_still_installs_the_dev_extras(tmp_path: Path):
+    commands = _make_dry_run("test", tmp_path)
+    assert "pip install --quiet -e '.[dev]'" in commands
+    assert f"touch {tmp_path / 'venv'}/.installed\n" in commands

@@ -1,5 +1,5 @@
-"""What core itself contributes: help, the admin dispatcher, roles, forgetting, and
-the housekeeping task."""
+"""What core itself contributes: help, the admin dispatcher, roles (also ``allybot
+admin``), forgetting, the housekeeping task, and the Home's "no admin yet" note."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from bot.core import commands, forget, roles, scheduler
-from bot.core.registry import Button, Capability, Command, Forgetter, Task
+from bot.core import admin_cli, commands, forget, roles, scheduler, setup_home
+from bot.core.registry import Button, Capability, Command, Forgetter, HomeSection, Task
 from storage import members as members_store
 from storage import outbox as outbox_store
 
@@ -48,5 +48,7 @@ CAPABILITY = Capability(
     admin_actions=roles.ADMIN_ACTIONS,
     buttons=(Button("forget_confirm", forget.forget_button, replaces=True),),
     tasks=(Task("prune-events", scheduler.prune_events),),
+    home_sections=(HomeSection("first-admin", setup_home.first_admin_section),),
     forgetters=(Forgetter("core", _forget_core),),
+    cli_verbs=(admin_cli.VERB,),
 )

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib.util
 import logging
 import os
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from dotenv import dotenv_values
+
+from bot.core import logs
+from bot.core.logs import RedactTokens
+
+__all__ = ["ConfigError", "RedactTokens", "Settings", "configure_logging", "load_settings"]
 
 README_SECTION = "README.md#configuration"
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -131,6 +139,11 @@ def load_settings(
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
         raise ConfigError("DATABASE_URL", "must be a sqlite:/// or postgresql:// URL")
+    if database_url.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "DATABASE_URL",
+            "is PostgreSQL, which needs the postgres extra (pip install '.[postgres]')",
+        )
 
     tick_raw = get("ALLYBOT_TICK_SECONDS") or "5"
     try:
@@ -174,27 +187,11 @@ def decode_master_key(text: str) -> bytes | None:
     return raw if len(raw) == 32 else None
 
 
-def configure_logging(settings: Settings) -> None:
-    """Plain, parseable log lines; tokens are redacted by :class:`RedactTokens`."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactTokens())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
-    if settings.log_level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
-_TOKEN = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
-
-
-class RedactTokens(logging.Filter):
-    """Mask Slack tokens in any log record (slack_sdk logs request headers at DEBUG)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub(lambda m: m.group(1) + "-***", message)
-            record.args = ()
-        return True
+def configure_logging(
+    settings: Settings,
+    *,
+    stream: IO[str] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> logging.Handler:
+    """Set up logging for ``settings.log_level`` (see :mod:`bot.core.logs`)."""
+    return logs.setup(settings.log_level, stream=stream, clock=clock)

@@ -91,16 +91,20 @@ class OfflineGateway:
         raise PermanentError("files_upload_v2", "the command line does not call Slack")
 
 
-def make_web_client(settings: Settings) -> WebClient:
+def make_web_client(
+    settings: Settings, *, logger: logging.Logger | None = None, timeout: int = 15
+) -> WebClient:
     """The one way allybot builds a ``WebClient``: our base URL, Slack's retry handlers.
 
     ``SLACK_API_URL`` reaches every client the app creates because Bolt, the
     Socket Mode handler and the outbox dispatcher are all handed this client.
+    ``logger`` replaces slack_sdk's own (the start-up check reports failures itself).
     """
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=15,
+        timeout=timeout,
+        logger=logger,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=1),

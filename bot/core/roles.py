@@ -29,14 +29,42 @@ def _usage(verb: str, role: Permission) -> str:
     return f"/ally admin {verb}-{role} @person"
 
 
+def grant(
+    services: Services, session: Session, team_id: str, user: str, role: str, by: str
+) -> bool:
+    """Give ``user`` the role (False if they had it); by an admin or the CLI (``by``)."""
+    now = services.clock.now()
+    store.ensure_workspace(session, team_id, now)
+    return store.grant_role(session, team_id, user, role, by, now)
+
+
+def revoke(services: Services, session: Session, team_id: str, user: str, role: str) -> bool:
+    """Take the role away (False if they didn't hold it), never the last admin's.
+
+    Raises :class:`AdminInputError` when it would leave the workspace with no admin
+    at all (``ALLYBOT_ADMINS`` empty and nobody else granted admin).
+    """
+    if (
+        role == Permission.ADMIN
+        and not services.settings.admins
+        and store.count_grants(session, team_id, role) == 1
+        and role in store.roles_of(session, team_id, user)
+    ):
+        raise AdminInputError("That would leave the programme with no admin at all.")
+    return store.revoke_role(session, team_id, user, role)
+
+
+def has_admin(services: Services, session: Session, team_id: str) -> bool:
+    """Whether anyone can administer this workspace (a grant or ``ALLYBOT_ADMINS``)."""
+    return bool(services.settings.admins) or store.count_grants(session, team_id, "admin") > 0
+
+
 def _grant(role: Permission) -> AdminAction:
     usage = _usage("add", role)
 
     def run(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
         user = _one_user(args, usage)
-        now = services.clock.now()
-        store.ensure_workspace(session, actor.team_id, now)
-        if not store.grant_role(session, actor.team_id, user, role, actor.user_id, now):
+        if not grant(services, session, actor.team_id, user, role, actor.user_id):
             return f"{mention(user)} is already a programme {role}."
         return f"{mention(user)} is now a programme {role}."
 
@@ -50,14 +78,7 @@ def _revoke(role: Permission) -> AdminAction:
 
     def run(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
         user = _one_user(args, usage)
-        if (
-            role == Permission.ADMIN
-            and not services.settings.admins
-            and store.count_grants(session, actor.team_id, role) == 1
-            and role in store.roles_of(session, actor.team_id, user)
-        ):
-            raise AdminInputError("That would leave the programme with no admin at all.")
-        if not store.revoke_role(session, actor.team_id, user, role):
+        if not revoke(services, session, actor.team_id, user, role):
             return f"{mention(user)} wasn't a programme {role}."
         return f"{mention(user)} is no longer a programme {role}."
 

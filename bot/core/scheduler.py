@@ -23,6 +23,22 @@ from storage import outbox as outbox_store
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+#: APScheduler's scheduler logger (it reports skipped runs there).
+APSCHEDULER_LOGGER = "apscheduler.scheduler"
+
+
+class OverlapIsByDesign(logging.Filter):
+    """Hide APScheduler's warning that a run was skipped because one was still running.
+
+    Each job allows one run at a time and coalesces missed runs on purpose: every tick
+    re-reads what is due, so a skipped tick loses nothing, and a slow tick (a big
+    round, a slow Slack) would otherwise warn on every interval. Shown at DEBUG.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "maximum number of running instances reached" not in str(record.msg):
+            return True
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 #: Where a sent message lives is kept this long, for updating it if its pairing changes.
@@ -53,6 +69,9 @@ class Scheduler:
         self.owner = owner or f"instance-{uuid.uuid4().hex[:12]}"
         self.lease = timedelta(seconds=max(30.0, 3 * tick_seconds))
         grace = max(60, int(tick_seconds * 2))
+        aps_logger = logging.getLogger(APSCHEDULER_LOGGER)
+        if not any(isinstance(f, OverlapIsByDesign) for f in aps_logger.filters):
+            aps_logger.addFilter(OverlapIsByDesign())
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},

@@ -16,6 +16,7 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # make text read differently from how it is stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 
 
@@ -49,6 +50,11 @@ def mention(user_id: str) -> str:
     if not re.fullmatch(r"[UW][A-Z0-9]+", user_id):
         return escape(user_id)
     return f"<@{user_id}>"
+
+
+def member_id(user_id: str) -> str:
+    """A Slack member id as code (`` `U012AB3CD` ``), ready to paste; anything else escaped."""
+    return f"`{user_id}`" if _MEMBER_ID.fullmatch(user_id) else f"`{escape(user_id)}`"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.blocks import Reply, text_reply
 from bot.core.services import Actor, Services
+from bot.core.text import member_id
 from bot.membership import members
 from bot.membership.members import Role
 from bot.membership.views import status_text
@@ -26,7 +27,11 @@ def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 def status(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
-    return text_reply(status_text(members.get(services, actor)))
+    """Role and status, and the person's member id (what ``ALLYBOT_ADMINS`` takes)."""
+    return text_reply(
+        f"{status_text(members.get(services, actor))}\n"
+        f"Your Slack member id is {member_id(actor.user_id)}."
+    )
 
 
 def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:

@@ -18,13 +18,14 @@ from storage import members as members_store
 def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["import", "export"])
     p.add_argument("file", nargs="?", type=Path, help="TOML file (export: default stdout)")
-    p.add_argument("--team", required=True, help="Slack team id")
+    p.add_argument("--team", help="Slack team id (needed when several workspaces share it)")
 
 
 def _run(services: Services, args: argparse.Namespace) -> int:
+    team = operator.resolve_team(services, args.team)
     if args.action == "export":
         with services.db.transaction() as session:
-            text = dump_library(service.library(session, args.team))
+            text = dump_library(service.library(session, team))
         if args.file:
             args.file.write_text(text, encoding="utf-8")
         else:
@@ -34,11 +35,11 @@ def _run(services: Services, args: argparse.Namespace) -> int:
         raise AdminInputError("name the TOML file to import")
     imported = parse_library(args.file.read_text(encoding="utf-8"))
     with services.db.transaction() as session:
-        service.ensure_library(session, args.team)
-        service.save_prompts(session, args.team, imported)
+        service.ensure_library(session, team)
+        service.save_prompts(session, team, imported)
         members_store.audit(
             session,
-            team_id=args.team,
+            team_id=team,
             actor=operator.ACTOR,
             action="cli.prompts.import",
             target=str(args.file)[:255],

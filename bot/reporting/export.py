@@ -48,11 +48,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--programme", default="default")
     p.add_argument("--format", choices=["csv"], default="csv")
     p.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    p.add_argument("--team", required=True, help="Slack team id")
+    p.add_argument("--team", help="Slack team id (needed when several workspaces share it)")
 
 
 def _run(services: Services, args: argparse.Namespace) -> int:
-    text = export_csv(services, args.team, args.programme)
+    text = export_csv(services, operator.resolve_team(services, args.team), args.programme)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

@@ -38,7 +38,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if url is None:
         raise RuntimeError("alembic needs sqlalchemy.url or a connection")
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     with engine.connect() as conn:
         context.configure(connection=conn, **OPTIONS)
         with context.begin_transaction():

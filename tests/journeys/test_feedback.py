@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 from sqlalchemy import inspect, select
 
@@ -76,9 +75,9 @@ def test_form_opens_from_command_shortcut_home_and_checkin(
 
 
 def test_stored_without_identity_and_scrubbed(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog, debug_logs
 ):
-    caplog.set_level(logging.DEBUG)
+    logged = debug_logs("DEBUG")  # allybot's own logging, as `allybot serve` sets it up
     reply = slack.interaction(submission("U0COLL02", slack.team_id, HOSTILE))
     data = reply.json()
     assert data["response_action"] == "update"
@@ -105,6 +104,7 @@ def test_stored_without_identity_and_scrubbed(
     assert week.startswith("2026-W")
     assert all("U0COLL02" not in k for k in quota_keys)
     assert "Allies talk over us" not in caplog.text and "U0COLL02" not in caplog.text
+    assert "Allies talk over us" not in logged.getvalue() and "U0COLL02" not in logged.getvalue()
 
 
 def test_feedback_table_cannot_identify_an_author(app: AllyBot):
