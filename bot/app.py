@@ -7,35 +7,36 @@ Tests call it with their own settings, clock and Slack fake.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import capabilities
+from bot import capabilities, web
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.gateway import SlackGateway, WebClientGateway, make_web_client
 from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
+from bot.server import HttpServer
 from handlers import register_all
 from storage import migrate
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
-EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = web.MAX_BODY_BYTES
+EVENTS_PATH = web.EVENTS_PATH
+#: Threads that run listeners; each request's listener holds one until it returns.
+LISTENER_THREADS = 32
 
 
 @dataclass
@@ -49,51 +50,13 @@ class AllyBot:
     scheduler: Scheduler
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
-        """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``.
+        """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``, behind the
+        request hygiene of :mod:`bot.web`. Usable under any WSGI server."""
+        return web.application(SlackRequestHandler(self.bolt, path=EVENTS_PATH), self.services)
 
-        Usable under any WSGI server (gunicorn ``bot.wsgi:application``) and by
-        :meth:`serve_http`.
-        """
-        slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
-
-        def application(
-            environ: dict[str, Any], start_response: Callable[..., Any]
-        ) -> Iterable[bytes]:
-            path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
-            if path == "/healthz" and method == "GET":
-                ok = self.services.db.ping()
-                body = json.dumps({"ok": ok}).encode()
-                status = "200 OK" if ok else "503 Service Unavailable"
-                start_response(status, [("Content-Type", "application/json")])
-                return [body]
-            if path == EVENTS_PATH and method == "POST":
-                try:
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                except ValueError:
-                    length = -1
-                if not 0 <= length <= MAX_BODY_BYTES:
-                    start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
-                    return [b"payload too large"]
-                try:
-                    return slack(environ, start_response)
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    # Bolt could not parse the body (truncated JSON, bad payload=,
-                    # fields of the wrong type): a client error, not ours.
-                    log.warning("rejected a malformed request body (%s bytes)", length)
-                    start_response("400 Bad Request", [("Content-Type", "text/plain")])
-                    return [b"malformed request"]
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-
-        return application
-
-    def serve_http(self, host: str, port: int) -> WSGIServer:
-        """Start the HTTP server in a background thread; returns it (``server_port``)."""
-        server = make_server(
-            host, port, self.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
-        threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
-        return server
+    def serve_http(self, host: str, port: int) -> HttpServer:
+        """Start the production HTTP server in a background thread (``server_port``)."""
+        return HttpServer(self.wsgi(), host, port, max_body_bytes=MAX_BODY_BYTES).start()
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -101,16 +64,6 @@ class AllyBot:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.services.db.dispose()
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
 
 
 def create_app(
@@ -141,24 +94,13 @@ def create_app(
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            LISTENER_THREADS, thread_name_prefix="allybot-listener"
+        ),
     )
 
-    @bolt.middleware
-    def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-        auth = context.authorize_result
-        if (
-            auth is not None
-            and auth.team_id
-            and context.team_id
-            and context.team_id != auth.team_id
-            and not context.enterprise_id
-        ):
-            # A request signed with our secret but for another workspace: the
-            # bot serves the one its token belongs to.
-            log.warning("ignored a request for another workspace")
-            return BoltResponse(status=401, body="")
-        context["services"] = services
-        return next()
+    bolt.middleware(web.hygiene(services))
+    bolt.error(web.last_resort)
 
     # Bolt and slack_sdk log whole request bodies at DEBUG; anonymous feedback (and who
     # sent it) must never reach a log, so their loggers stay at INFO whatever LOG_LEVEL.
@@ -179,7 +121,7 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     bot.start_background()
-    server: WSGIServer | None = None
+    server: HttpServer | None = None
     socket_handler: Any = None
     try:
         if settings.socket_mode:

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.commands import BUSY
 from bot.core.errors import UserError
@@ -35,9 +36,8 @@ def _listener(button: Button) -> Any:
     ) -> None:
         ack()
         svc = services(context)
-        value = action.get("value")
         try:
-            result = button.run(svc, actor(context), value if isinstance(value, str) else "")
+            result = button.run(svc, actor(context), parse.button_value(action.get("value")))
         except UserError as exc:
             result = text_reply(str(exc))
         except StorageBusy:

@@ -18,7 +18,13 @@ def ally(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """Answer privately, in the same HTTP response (well inside Slack's 3 seconds)."""
     text = command.get("text")
     svc = services(context)
-    reply = commands.handle(svc, actor(context), text if isinstance(text, str) else "")
+    replay = context.get("replay")
+    reply = commands.handle(
+        svc,
+        actor(context),
+        text if isinstance(text, str) else "",
+        replay if isinstance(replay, commands.Replay) else None,
+    )
     ack(response_type="ephemeral", **reply.as_message())
     if reply.modal is not None and command.get("trigger_id"):
         open_modal(svc, command["trigger_id"], reply.modal)

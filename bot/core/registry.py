@@ -31,13 +31,19 @@ from storage.models import Member
 
 @dataclass(frozen=True)
 class Command:
-    """``/ally NAME ...``: ``run`` parses the words and returns the private reply."""
+    """``/ally NAME ...``: ``run`` parses the words and returns the private reply.
+
+    ``changes`` says the command may change something: an exact replay of such a
+    command (the same signed request again) is then refused, by a key written in
+    the transaction of its effect. Commands that only read leave it False.
+    """
 
     name: str
     usage: str
     summary: str
     run: Callable[[Services, Actor, Sequence[str]], Reply]
     hidden: bool = False
+    changes: bool = True
 
 
 @dataclass(frozen=True)

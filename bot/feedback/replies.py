@@ -10,6 +10,7 @@ token next to the author's user id, which is exactly the link we must not keep.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement
@@ -29,6 +30,7 @@ from storage import pairing as pairing_store
 from storage.feedback_models import FeedbackReply
 
 REF_LEN = 8
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class ReplyError(UserError):
@@ -95,7 +97,15 @@ def _append(session: Session, feedback_id: str, *, from_lead: bool, body: str, w
     )
 
 
+def _token(value: str) -> str:
+    """The one-time token from a button or a form: url-safe base64, never anything else."""
+    if not _TOKEN.fullmatch(value):
+        raise ReplyError("That feedback can no longer be found.")
+    return value
+
+
 def thread_for_token(services: Services, token: str) -> Reply:
+    token = _token(token)
     with services.db.read() as session:
         item = store.by_token_hash(session, hashlib.sha256(token.encode()).hexdigest())
         if item is None:
@@ -114,6 +124,7 @@ def thread_for_token(services: Services, token: str) -> Reply:
 
 
 def answer_form(token: str) -> View:
+    token = _token(token)
     return View(
         type="modal",
         callback_id="feedback_answer_modal",
@@ -133,6 +144,7 @@ def answer_form(token: str) -> View:
 
 def author_answer(services: Services, token: str, text: str | None) -> None:
     """Store the author's answer; raises :class:`ReplyError` for the form."""
+    token = _token(token)
     body = clean(text or "", 2000)
     if not body:
         raise ReplyError("Write a few words.")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.registry import FieldErrors, ViewInput
 from bot.core.services import Actor, Services
@@ -67,7 +68,7 @@ def checkin_submitted(services: Services, actor: Actor, form: ViewInput) -> Fiel
     """The check-in modal: usefulness and a private note."""
     pair_id = checkins.parse_pair_id(form.private_metadata)
     usefulness = form.values.get("usefulness")
-    score = int(usefulness) if usefulness and usefulness.isdigit() else None
+    score = parse.optional_number(usefulness, what="Usefulness", lo=1, hi=5)
     checkins.answer(services, actor, pair_id, "met", usefulness=score, note=form.values.get("note"))
     return None
 
