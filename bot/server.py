@@ -67,6 +67,8 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
             # How long the I/O loop may sleep; short so shutdown is prompt.
             asyncore_loop_timeout=0.1,
+            # poll() rather than select(): no 1,024-descriptor ceiling.
+            asyncore_use_poll=True,
         )
         self.server_port: int = int(self._server.effective_port)
         self._thread: threading.Thread | None = None
@@ -82,7 +84,8 @@ class HttpServer:
         try:
             self._server.run()
         except Exception:
-            log.exception("the HTTP server stopped unexpectedly")
+            if not self._closed:
+                log.exception("the HTTP server stopped unexpectedly")
 
     def _busy(self) -> bool:
         dispatcher = self._server.task_dispatcher

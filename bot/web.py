@@ -171,7 +171,9 @@ def last_resort(error: Exception, request: BoltRequest, response: BoltResponse |
                 log.warning("could not deliver the apology for error %s", ref)
         return None
     if kind == "event_callback":
-        return BoltResponse(status=503, body="")
+        if not isinstance(body.get("event"), dict):
+            return BoltResponse(status=400, body="")  # not Slack's shape: never retry it
+        return BoltResponse(status=503, body="")  # ours: Slack redelivers, we deduplicate
     if kind == "view_submission":
         view = {
             "type": "modal",

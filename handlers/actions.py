@@ -17,7 +17,7 @@ from bot.core.blocks import Reply, text_reply
 from bot.core.commands import BUSY
 from bot.core.errors import UserError
 from bot.core.registry import Button, Registry
-from handlers.common import actor, open_modal, services
+from handlers.common import actor, bounded, open_modal, services
 from storage.db import StorageBusy
 
 
@@ -37,7 +37,8 @@ def _listener(button: Button) -> Any:
         ack()
         svc = services(context)
         try:
-            result = button.run(svc, actor(context), parse.button_value(action.get("value")))
+            with bounded(svc):
+                result = button.run(svc, actor(context), parse.button_value(action.get("value")))
         except UserError as exc:
             result = text_reply(str(exc))
         except StorageBusy:

@@ -16,7 +16,7 @@ from bot.core import parse
 from bot.core.commands import BUSY
 from bot.core.errors import UserError
 from bot.core.registry import FieldErrors, Modal, Registry, ViewInput
-from handlers.common import actor, services
+from handlers.common import actor, bounded, services
 from storage.db import StorageBusy
 
 ERROR_CHARS = 150
@@ -47,8 +47,10 @@ def read_form(view: dict[str, Any]) -> ViewInput:
 
 def _listener(modal: Modal) -> Any:
     def listener(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        svc = services(context)
         try:
-            result = modal.run(services(context), actor(context), read_form(view))
+            with bounded(svc):
+                result = modal.run(svc, actor(context), read_form(view))
         except UserError as exc:
             result = FieldErrors({modal.error_block: str(exc)})
         except StorageBusy:

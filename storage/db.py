@@ -99,17 +99,37 @@ def _postgres_setup(engine: Engine) -> None:
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 
 
+#: Rows that record a request rather than carry out its effect.
+_BOOKKEEPING = frozenset({"audit_log", "workspace"})
+
+
 def _note_writes(maker: sessionmaker[Session]) -> None:
-    """Mark a session that changed something, so a replay key goes only with an effect."""
+    """Mark a session that changed something, so a replay key goes only with an effect.
+
+    An audit entry alone is not an effect: a refused command leaves no replay key,
+    and its replay is refused (and audited) again.
+    """
 
     @event.listens_for(maker, "after_flush")
     def _flushed(session: Session, _ctx: Any) -> None:
-        session.info["allybot_wrote"] = True
+        # In after_flush the new/dirty/deleted sets still show what was just flushed.
+        changed = [*session.new, *session.dirty, *session.deleted]
+        if any(getattr(o, "__tablename__", None) not in _BOOKKEEPING for o in changed):
+            session.info["allybot_wrote"] = True
 
     @event.listens_for(maker, "do_orm_execute")
-    def _executed(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
+    def _executed(state: ORMExecuteState) -> Any:
+        if not (state.is_insert or state.is_update or state.is_delete):
+            return None
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _BOOKKEEPING:
+            return None
+        # Run it now to see whether it touched a row: an insert-or-ignore that
+        # found its row already there (ensure_workspace) changed nothing.
+        result = state.invoke_statement()
+        if getattr(result, "rowcount", -1) != 0:
             state.session.info["allybot_wrote"] = True
+        return result
 
 
 def _is_busy(exc: DBAPIError) -> bool:

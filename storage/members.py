@@ -27,8 +27,17 @@ DEFAULT_PROGRAMME = "default"
 def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
     """Create the workspace and its default programme if new.
 
-    Safe under concurrent first requests (insert-or-ignore on both rows).
+    Safe under concurrent first requests (insert-or-ignore on both rows). The
+    usual case, both there already, is one read and no write, so a request that
+    only looks writes nothing (and leaves no replay key, see ``storage.db``).
     """
+    found = session.scalar(
+        select(Programme.id).where(
+            Programme.team_id == team_id, Programme.name == DEFAULT_PROGRAMME
+        )
+    )
+    if found is not None:
+        return
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Workspace).values(team_id=team_id, created_at=now)

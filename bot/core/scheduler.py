@@ -25,9 +25,11 @@ LEASE_NAME = "scheduler"
 
 
 def prune_events(services: Services) -> int:
-    """Forget idempotency keys older than any retry Slack would still send."""
+    """Forget idempotency keys older than any retry Slack would still send, and the
+    replay keys of slash commands whose signature window has closed."""
+    now = services.clock.now()
     with services.db.transaction() as session:
-        return events.prune(session, services.clock.now() - timedelta(days=2))
+        return events.prune(session, now - timedelta(days=2)) + events.prune_replays(session, now)
 
 
 class Scheduler:
