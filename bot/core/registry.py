@@ -51,7 +51,10 @@ class AdminAction:
     """``/ally admin NAME ...``, reached only through :func:`bot.core.admin.perform`.
 
     ``run`` receives the transaction the audit entry is written in; ``standalone``
-    actions (running a round) open their own transactions.
+    actions (running a round) open their own transactions. ``prepare`` runs first,
+    outside any transaction, for checks that call Slack (is the person real?).
+    ``slow`` actions may take longer than Slack's three seconds: the command is
+    acknowledged at once and the outcome follows through ``response_url``.
     """
 
     name: str
@@ -60,6 +63,8 @@ class AdminAction:
     summary: str
     run: Callable[[Services, Session, Actor, Sequence[str]], str] | None = None
     standalone: Callable[[Services, Actor, Sequence[str]], str] | None = None
+    prepare: Callable[[Services, Actor, Sequence[str]], None] | None = None
+    slow: Callable[[Sequence[str]], bool] | None = None
 
 
 #: What a button may answer: a private reply, a modal to open, or nothing.

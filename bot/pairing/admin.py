@@ -104,6 +104,15 @@ def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str
     raise AdminInputError("Usage: `/ally admin rule never|always @a @b`, `list`, `remove ID`.")
 
 
+def _prepare_rule(services: Services, actor: Actor, args: Sequence[str]) -> None:
+    """Both people in a new never/always rule must be real (asked of Slack first)."""
+    if len(args) in (3, 4) and args[0].lower() in ("never", "always"):
+        for token in args[1:3]:
+            user = parse_user_ref(token)
+            if user is not None:
+                services.require_real_user(actor.team_id, user)
+
+
 ADMIN_ACTIONS = (
     AdminAction(
         "pair",
@@ -125,5 +134,6 @@ ADMIN_ACTIONS = (
         "/ally admin rule never|always @a @b [programme] | list [programme] | remove ID",
         "pairing rules",
         run=_rule,
+        prepare=_prepare_rule,
     ),
 )

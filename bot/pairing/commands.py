@@ -89,6 +89,11 @@ def end_pairing(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 def never(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if len(args) == 1 and args[0].lower() != "list":
+        target = parse_user_ref(args[0])
+        if target is not None and target != actor.user_id:
+            # Asked of Slack before the transaction: an unknown id is refused kindly.
+            services.require_real_user(actor.team_id, target)
     now = services.clock.now()
     with services.db.transaction() as session:
         members_store.ensure_workspace(session, actor.team_id, now)

@@ -157,10 +157,19 @@ def programme_action(
     )
 
 
+def _prepare(services: Services, actor: Actor, args: Sequence[str]) -> None:
+    """A new programme lead must be a real person (asked of Slack, outside the transaction)."""
+    if len(args) == 3 and args[0].lower() == "lead":
+        user = parse_user_ref(args[2])
+        if user is not None:
+            services.require_real_user(actor.team_id, user)
+
+
 PROGRAMME_ACTION = AdminAction(
     "programme",
     Permission.ADMIN,
     "/ally admin programme list | create NAME | set NAME key=value… | lead NAME @person",
     "configure programmes",
     run=programme_action,
+    prepare=_prepare,
 )

@@ -21,7 +21,7 @@ from tests.support.slack_requests import SlackSender
 def test_lead_reply_author_reads_and_answers(
     app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
 ):
-    slack.command(ADMIN, "admin add-lead <@U0COLL40>")
+    slack.command(ADMIN, "admin add-lead <@U0COLL39>")
     for i in range(5):
         slack.interaction(
             submission(f"U0COLL{i:02d}", slack.team_id, f"idea {i}", f"V{i}", category="idea")
@@ -33,11 +33,11 @@ def test_lead_reply_author_reads_and_answers(
         assert all(token not in json.dumps(r.payload) for r in s.scalars(select(OutboxMessage)))
         assert all(token not in (f.reply_token_hash or "") for f in s.scalars(select(Feedback)))
     clock.advance(timedelta(weeks=1))
-    summary = slack.command("U0COLL40", "summary 1").json()["text"]
+    summary = slack.command("U0COLL39", "summary 1").json()["text"]
     match = re.search(r"\[ref (\w{8})\] idea 3", summary)
     assert match, summary
     ref = match.group(1)
-    assert "Reply saved" in slack.command("U0COLL40", f"reply {ref} Thanks, we'll try it").text
+    assert "Reply saved" in slack.command("U0COLL39", f"reply {ref} Thanks, we'll try it").text
     assert "only programme leads" in slack.command("U0ALLY01", f"reply {ref} hi").text
     slack.block_action("U0COLL03", "feedback_replies", token)
     assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) == 1, 10)
