@@ -20,6 +20,7 @@ from bot.core import admin
 from bot.core.admin import AdminInputError
 from bot.core.blocks import Reply, text_reply
 from bot.core.errors import UserError
+from bot.core.registry import Command
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape
 from storage.db import Replayed, StorageBusy
@@ -32,6 +33,7 @@ BUSY = (
     "The programme's database is busy right now. Nothing was changed; please try again in a moment."
 )
 ALREADY_DONE = "That exact request was already carried out, so nothing was done again."
+WORKING = "Working on it: this can take a little while. I'll post the outcome here."
 #: How long, in all, one request may wait for database locks: what is left of
 #: Slack's three seconds once Bolt, the reply and the network have had theirs.
 REQUEST_WAIT_SECONDS = 2.0
@@ -71,9 +73,39 @@ def handle(services: Services, actor: Actor, text: str, replay: Replay | None = 
         visible = [n for n, c in services.registry.commands.items() if not c.hidden]
         return unknown_reply(name, visible, "/ally")
     guard = replay if cmd.changes else None
+    if _is_slow(services, cmd, rest):
+        # Acknowledge now; the work runs after the ack, its lock waits unbounded by
+        # Slack's three seconds, and its outcome is sent through response_url.
+        return Reply(
+            text=WORKING,
+            followup=lambda: _run(services, actor, cmd, rest, guard, wait=None),
+        )
+    return _run(services, actor, cmd, rest, guard, wait=REQUEST_WAIT_SECONDS)
+
+
+def _is_slow(services: Services, cmd: Command, args: Sequence[str]) -> bool:
+    if cmd.slow is not None and cmd.slow(args):
+        return True
+    if cmd.name == "admin" and args:
+        action = services.registry.admin_actions.get(args[0].lower())
+        return action is not None and action.slow is not None and action.slow(args[1:])
+    return False
+
+
+def _run(
+    services: Services,
+    actor: Actor,
+    cmd: Command,
+    rest: Sequence[str],
+    guard: Replay | None,
+    *,
+    wait: float | None,
+) -> Reply:
+    """Run one command; the one place its errors become replies."""
+    name = cmd.name
     try:
         with services.db.request_scope(
-            wait_seconds=REQUEST_WAIT_SECONDS,
+            wait_seconds=wait,
             replay_key=guard.key if guard else None,
             replay_expires=guard.expires_at if guard else None,
         ):

@@ -44,6 +44,9 @@ class Command:
     run: Callable[[Services, Actor, Sequence[str]], Reply]
     hidden: bool = False
     changes: bool = True
+    #: Given the words after the name: may this take longer than Slack's three
+    #: seconds (an export)? Then it is acknowledged first, answered later.
+    slow: Callable[[Sequence[str]], bool] | None = None
 
 
 @dataclass(frozen=True)

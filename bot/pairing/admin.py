@@ -120,6 +120,7 @@ ADMIN_ACTIONS = (
         "/ally admin pair preview|run [programme] | add @a @b | remove PAIR | swap PAIR @out @in",
         "preview, run or adjust a pairing round",
         standalone=_pair,
+        slow=lambda args: bool(args) and args[0].lower() in ("preview", "run"),
     ),
     AdminAction(
         "history",

@@ -23,6 +23,11 @@ def reflect(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     )
 
 
+def is_export(args: Sequence[str]) -> bool:
+    """``journal export`` reads a whole journal: acknowledged first, answered later."""
+    return bool(args) and args[0].lower() == "export"
+
+
 def journal_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if args and args[0].lower() == "export":
         n = journal.export(services, actor)

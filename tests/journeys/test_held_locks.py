@@ -15,6 +15,7 @@ from bot.app import AllyBot
 from bot.core.commands import BUSY
 from storage import members as members_store
 from storage.db import Database
+from tests.conftest import ADMIN
 from tests.support.slack_requests import SlackSender
 
 
@@ -97,3 +98,23 @@ def test_a_button_under_a_held_lock_says_try_again_and_saves_nothing(
     with app.services.db.read() as s:
         status = s.execute(text("SELECT status FROM prompt_delivery")).scalar_one()
     assert status == "sent"
+
+
+def test_slow_work_is_acknowledged_at_once_and_reports_later(
+    app: AllyBot, slack: SlackSender, slack_fake
+):
+    for i in range(3):
+        slack.command(f"U0ALLY{i:02d}", "join ally")
+        slack.command(f"U0COLL{i:02d}", "join colleague")
+    with held_lock(app.services.db, 4.0):
+        started = time.monotonic()
+        ack = slack.command(ADMIN, "admin pair run", follow=False)
+        took = time.monotonic() - started
+        assert ack.status == 200 and took < 1.0, took
+        assert "Working on it" in ack.text
+        assert not any("Round created" in str(c.args) for c in slack_fake.response_url_posts())
+    assert slack_fake.wait_for(
+        lambda: any("Round created" in str(c.args) for c in slack_fake.response_url_posts()), 15
+    )
+    with app.services.db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM pair")).scalar_one() == 3

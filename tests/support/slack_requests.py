@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.sandbox.slackfake import SlackFake
+
 
 @dataclass
 class Response:
@@ -38,12 +40,19 @@ class SlackSender:
     """Signs and posts Slack payloads to ``{app_url}/slack/events``."""
 
     def __init__(
-        self, app_url: str, signing_secret: str, team_id: str = "T0ALLYBOT", fake_url: str = ""
+        self,
+        app_url: str,
+        signing_secret: str,
+        team_id: str = "T0ALLYBOT",
+        fake_url: str = "",
+        fake: SlackFake | None = None,
     ) -> None:
         self.url = app_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.team_id = team_id
         self.fake_url = fake_url
+        #: When set, a slow command's later answer (through response_url) is awaited.
+        self.fake = fake
 
     def post(
         self,
@@ -70,7 +79,22 @@ class SlackSender:
         except urllib.error.HTTPError as err:
             return Response(err.code, err.read().decode())
 
-    def command(self, user_id: str, text: str, **kw: Any) -> Response:
+    def command(self, user_id: str, text: str, *, follow: bool = True, **kw: Any) -> Response:
+        """Send ``/ally text``. A slow command is acknowledged first ("Working on it");
+        with ``follow`` its outcome, posted to ``response_url``, is what is returned,
+        as the person would read it."""
+        name = f"cmd-{uuid.uuid4().hex[:8]}"
+        ack = self._command(user_id, text, name, **kw)
+        if not follow or self.fake is None or ack.status != 200:
+            return ack
+        if not str(ack.json().get("text", "")).startswith("Working on it"):
+            return ack
+        fake = self.fake
+        if not fake.wait_for(lambda: bool(fake.response_url_posts(name)), timeout=60):
+            raise AssertionError(f"no answer followed the acknowledgement of /ally {text}")
+        return Response(ack.status, json.dumps(fake.response_url_posts(name)[-1].args))
+
+    def _command(self, user_id: str, text: str, name: str, **kw: Any) -> Response:
         form = {
             "token": "legacy-unused",
             "team_id": self.team_id,
@@ -82,7 +106,7 @@ class SlackSender:
             "command": "/ally",
             "text": text,
             "api_app_id": "A0ALLYBOT",
-            "response_url": f"{self.fake_url}response/cmd-{uuid.uuid4().hex[:8]}",
+            "response_url": f"{self.fake_url}response/{name}",
             "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
         }
         return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
