@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -152,6 +153,10 @@ def _programme(session: Session, programme_id: int) -> Programme:
     return programme
 
 
+class _PeriodTaken(Exception):
+    """The period's round appeared while this one was being planned."""
+
+
 def run_round(
     services: Services,
     programme_id: int,
@@ -162,19 +167,30 @@ def run_round(
     """Create the round for ``period`` once (on any instance), and owe its messages.
 
     Running it again for the same period returns the existing round untouched.
+    The plan is made outside any write transaction (reading, then thinking), the
+    period is claimed in one short transaction, and the pairs and their intros are
+    written in short chunks (:func:`write_pending`), so other requests keep the
+    database while a large round is stored. A crash midway leaves the rest of the
+    plan in the round's report, and the scheduler finishes it.
     """
     now = services.clock.now()
     seed = secrets.randbelow(2**31) if seed is None else seed
+    with services.db.read() as session:
+        existing = store.round_for_period(session, programme_id, period)
+        if existing is not None:
+            return RoundOutcome(existing.id, False, [], [], 0, [], [])
+        programme = _programme(session, programme_id)
+        ignorers = _ignorers(session, programme)
+        members, rules, history = _inputs(session, programme)
+    members = [m for m in members if m.user_id not in ignorers]
+    plan = engine.plan_round(members, rules, history, seed)
+    described = _describe(plan, {m.user_id: m.role for m in members})
     try:
         with services.db.transaction() as session:
-            existing = store.round_for_period(session, programme_id, period)
-            if existing is not None:
-                return RoundOutcome(existing.id, False, [], [], 0, [], [])
+            if store.round_for_period(session, programme_id, period) is not None:
+                raise _PeriodTaken
             programme = _programme(session, programme_id)
-            paused = _pause_ignorers(session, programme, now)
-            members, rules, history = _inputs(session, programme)
-            plan = engine.plan_round(members, rules, history, seed)
-            described = _describe(plan, {m.user_id: m.role for m in members})
+            paused = _pause_ignorers(session, programme, ignorers, now)
             round_ = store.add_round(
                 session,
                 PairingRound(
@@ -187,32 +203,89 @@ def run_round(
                         "repeats": described.repeats,
                         "notes": described.notes,
                         "sat_out": len(described.sat_out),
+                        PENDING: {
+                            "groups": described.groups,
+                            "sat_out": [list(s) for s in described.sat_out],
+                            "groups_done": 0,
+                            "sat_out_done": 0,
+                        },
                     },
                 ),
             )
-            _store_plan(session, programme, round_.id, described, now)
-            return RoundOutcome(
-                round_.id,
-                True,
-                described.groups,
-                described.sat_out,
-                described.repeats,
-                described.notes,
-                paused,
-            )
-    except IntegrityError:
-        # Another instance created this period's round at the same moment.
+            round_id = round_.id
+    except (IntegrityError, _PeriodTaken):
+        # Another instance (or run) created this period's round in the meantime.
         with services.db.read() as session:
             existing = store.round_for_period(session, programme_id, period)
         if existing is None:
             raise
         return RoundOutcome(existing.id, False, [], [], 0, [], [])
+    write_pending(services, round_id)
+    return RoundOutcome(
+        round_id,
+        True,
+        described.groups,
+        described.sat_out,
+        described.repeats,
+        described.notes,
+        paused,
+    )
 
 
-def _store_plan(
-    session: Session, programme: Programme, round_id: int, plan: RoundOutcome, now: datetime
+#: The key in a round's report under which the part of its plan not yet stored waits.
+PENDING = "pending"
+#: Groups (or sit-outs) stored per transaction, and the pause between two, so a
+#: writer waiting on SQLite's busy handler gets the lock in between.
+CHUNK = 100
+CHUNK_PAUSE = 0.03
+
+
+def write_pending(services: Services, round_id: int, pause: float = CHUNK_PAUSE) -> int:
+    """Store what is left of a round's plan, one short transaction per chunk.
+
+    Each chunk re-reads the round's progress under a row lock, so two writers
+    (a manual run and the scheduler finishing a crashed one) never store a
+    group twice. Returns how many chunks this call stored.
+    """
+    chunks = 0
+    while True:
+        with services.db.transaction() as session:
+            round_ = store.round_for_update(session, round_id)
+            pending = dict((round_.report or {}).get(PENDING) or {}) if round_ else {}
+            if round_ is None or not pending:
+                return chunks
+            programme = _programme(session, round_.programme_id)
+            groups, sat_out = pending["groups"], pending["sat_out"]
+            g, s = int(pending["groups_done"]), int(pending["sat_out_done"])
+            if g < len(groups):
+                part = groups[g : g + CHUNK]
+                _store_groups(session, programme, round_id, part, round_.created_at)
+                pending["groups_done"] = g + len(part)
+            else:
+                part = sat_out[s : s + CHUNK]
+                _store_sat_out(session, programme, round_id, part, round_.created_at)
+                pending["sat_out_done"] = s + len(part)
+            report = dict(round_.report)
+            done = pending["groups_done"] >= len(groups) and pending["sat_out_done"] >= len(sat_out)
+            if done:
+                report.pop(PENDING, None)
+            else:
+                report[PENDING] = pending
+            round_.report = report
+        chunks += 1
+        if done:
+            return chunks
+        time.sleep(pause)
+
+
+def _store_groups(
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    groups: Sequence[dict[str, str]],
+    now: datetime,
 ) -> None:
-    for roles in plan.groups:
+    for roles in groups:
         kind = "buddy" if "colleague" in roles.values() else "peer"
         pair = store.add_pair(
             session,
@@ -223,7 +296,16 @@ def _store_plan(
             now=now,
         )
         _owe_intro(session, programme, pair.id, roles, now, key=f"intro:{pair.id}")
-    for user_id, reason in plan.sat_out:
+
+
+def _store_sat_out(
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    sat_out: Sequence[Sequence[str]],
+    now: datetime,
+) -> None:
+    for user_id, reason in sat_out:
         store.add_sit_out(session, round_id, user_id, "sat_out", reason)
         outbox.send_dm(
             session,
@@ -238,9 +320,9 @@ def _store_plan(
         )
 
 
-def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> list[str]:
-    """Pause members who let their last three introductions go unanswered."""
-    paused: list[str] = []
+def _ignorers(session: Session, programme: Programme) -> set[str]:
+    """Active members who let their last three introductions go unanswered (a read)."""
+    found: set[str] = set()
     for member, _org in store.programme_members(session, programme.id):
         if member.status != Status.ACTIVE:
             continue
@@ -248,32 +330,54 @@ def _pause_ignorers(session: Session, programme: Programme, now: datetime) -> li
             session, programme.id, member.user_id, IGNORED_INTROS_BEFORE_PAUSE
         )
         if len(last) == IGNORED_INTROS_BEFORE_PAUSE and not any(p.responded for p in last):
-            member.status = Status.PAUSED
-            member.paused_until = None
-            paused.append(member.user_id)
-            outbox.send_dm(
-                session,
-                team_id=programme.team_id,
-                user_id=member.user_id,
-                text=(
-                    "We haven't heard back about your last three buddy introductions, so "
-                    "I've paused your pairings to avoid leaving anyone waiting. Type "
-                    "`/ally resume` (or use my Home tab) whenever you'd like to come back."
-                ),
-                now=now,
-                dedupe_key=f"ignored-pause:{member.id}:{now.date().isoformat()}",
-            )
+            found.add(member.user_id)
+    return found
+
+
+def _pause_ignorers(
+    session: Session, programme: Programme, ignorers: set[str], now: datetime
+) -> list[str]:
+    """Pause members who let their last three introductions go unanswered."""
+    paused: list[str] = []
+    for member, _org in store.programme_members(session, programme.id):
+        if member.status != Status.ACTIVE or member.user_id not in ignorers:
+            continue
+        member.status = Status.PAUSED
+        member.paused_until = None
+        paused.append(member.user_id)
+        outbox.send_dm(
+            session,
+            team_id=programme.team_id,
+            user_id=member.user_id,
+            text=(
+                "We haven't heard back about your last three buddy introductions, so "
+                "I've paused your pairings to avoid leaving anyone waiting. Type "
+                "`/ally resume` (or use my Home tab) whenever you'd like to come back."
+            ),
+            now=now,
+            dedupe_key=f"ignored-pause:{member.id}:{now.date().isoformat()}",
+        )
     return paused
 
 
 def due_rounds(services: Services) -> int:
-    """Scheduler task: run every programme's round whose slot has come (once)."""
+    """Scheduler task: finish storing any round a crash interrupted, then run every
+    programme's round whose slot has come (once)."""
     now = services.clock.now()
     with services.db.read() as session:
+        programmes = store.programmes(session)
+        unfinished = [
+            r.id
+            for p in programmes
+            for r in store.recent_rounds(session, p.id, 1)
+            if (r.report or {}).get(PENDING)
+        ]
         due = [
             (p.id, latest_slot(now, p.tz, p.weekday, p.local_time, p.cadence_weeks))
-            for p in store.programmes(session)
+            for p in programmes
         ]
+    for round_id in unfinished:
+        write_pending(services, round_id)
     created = 0
     for programme_id, slot in due:
         if now - slot > CATCH_UP:
