@@ -25,7 +25,7 @@ import waitress
 log = logging.getLogger(__name__)
 
 #: Worker threads. Each Slack request holds one while Bolt waits for its ack.
-THREADS = 16
+THREADS = 64
 #: Connections the kernel queues while every worker is busy (Linux caps it at somaxconn).
 BACKLOG = 1024
 #: Open connections at most; beyond it new ones wait in the backlog.

@@ -119,7 +119,7 @@ def test_stalled_uploads_hold_no_worker(serve: Served):
     try:
         started = time.monotonic()
         assert serve.sender.command("U0ALLY01", "help").status == 200
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 3.0  # inside Slack's deadline
     finally:
         for sock in stalled:
             sock.close()

@@ -36,7 +36,7 @@ ALREADY_DONE = "That exact request was already carried out, so nothing was done 
 WORKING = "Working on it: this can take a little while. I'll post the outcome here."
 #: How long, in all, one request may wait for database locks: what is left of
 #: Slack's three seconds once Bolt, the reply and the network have had theirs.
-REQUEST_WAIT_SECONDS = 2.0
+REQUEST_WAIT_SECONDS = 1.5
 
 
 @dataclass(frozen=True)

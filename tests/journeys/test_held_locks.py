@@ -110,7 +110,7 @@ def test_slow_work_is_acknowledged_at_once_and_reports_later(
         started = time.monotonic()
         ack = slack.command(ADMIN, "admin pair run", follow=False)
         took = time.monotonic() - started
-        assert ack.status == 200 and took < 1.0, took
+        assert ack.status == 200 and took < 3.0, took  # Slack's deadline for an ack
         assert "Working on it" in ack.text
         assert not any("Round created" in str(c.args) for c in slack_fake.response_url_posts())
     assert slack_fake.wait_for(
