@@ -8,6 +8,10 @@ logged whole. Here, before any of that:
 * only ``POST /slack/events`` (and ``GET /healthz``) exist; bodies are bounded;
 * only Slack's two content types are accepted (415 otherwise);
 * a signature or timestamp header that is present but malformed is a 401;
+* the signature itself is verified here too (slack_sdk's ``SignatureVerifier``,
+  a constant-time compare), because Bolt logs the whole body of a request whose
+  signature fails; only Slack's ``ssl_check``, which Bolt answers before any
+  check and which reaches no listener, is left to Bolt;
 * nothing about a refused request's body is logged, only its size.
 
 Inside Bolt, :func:`hygiene` (a middleware) refuses requests that name no
@@ -27,12 +31,14 @@ import json
 import logging
 import re
 import traceback
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
 
 from bot.core import parse
 from bot.core.commands import Replay
@@ -86,6 +92,8 @@ def refusal(environ: dict[str, Any], length: int) -> tuple[str, bytes] | None:
 
 def application(bolt_handler: WsgiApp, services: Services) -> WsgiApp:
     """The WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``."""
+    secret = services.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret) if secret else None
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
@@ -107,6 +115,12 @@ def application(bolt_handler: WsgiApp, services: Services) -> WsgiApp:
         body = environ["wsgi.input"].read(length) if length else b""
         if len(body) != length:
             return _answer(start_response, "400 Bad Request", b"incomplete body")
+        if verifier is not None and not _is_ssl_check(body):
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+            if not verifier.is_valid(body, timestamp, signature):
+                log.info("refused a request with a missing or wrong signature (%s bytes)", length)
+                return _answer(start_response, "401 Unauthorized", b"invalid request")
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return bolt_handler(environ, start_response)
@@ -123,6 +137,17 @@ def application(bolt_handler: WsgiApp, services: Services) -> WsgiApp:
             return _answer(start_response, "200 OK", reply.encode(), "application/json")
 
     return app
+
+
+def _is_ssl_check(body: bytes) -> bool:
+    """Slack's ``ssl_check=1`` probe (form-encoded): Bolt answers it, nothing else sees it."""
+    if b"ssl_check" not in body:
+        return False
+    try:
+        form = urllib.parse.parse_qs(body.decode("utf-8"), max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return form.get("ssl_check") == ["1"]
 
 
 def _where(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ was wrong, and nothing changed in the database."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.parse
 
@@ -11,10 +12,13 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from bot.app import AllyBot
+from bot.app import AllyBot, create_app
+from bot.core.config import Settings
 from bot.sandbox.slackfake import SlackFake
+from storage import migrate
+from storage.db import Database
 from storage.models import AuditEntry
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.dbdump import dump
 from tests.support.slack_requests import SlackSender
 
@@ -225,3 +229,28 @@ def test_a_refused_admin_action_is_audited_whatever_its_target(app: AllyBot, sla
             select(func.count()).select_from(AuditEntry).where(AuditEntry.outcome == "denied")
         )
     assert denied == len(hostile)
+
+
+def test_refused_requests_never_log_their_body(
+    settings: Settings, slack_fake: SlackFake, caplog: pytest.LogCaptureFixture
+):
+    """Bolt logs the whole body of a request whose signature fails, at INFO, once the
+    app was built with logging at INFO or below (as ``LOG_LEVEL=INFO`` does)."""
+    caplog.set_level(logging.DEBUG)
+    migrate.upgrade(Database(settings.database_url))
+    bot = create_app(settings)  # built while logging is at DEBUG
+    server = bot.serve_http("127.0.0.1", 0)
+    try:
+        slack = SlackSender(f"http://127.0.0.1:{server.server_port}", SIGNING_SECRET)
+        secret_text = "uncomfortable SECRET-WORDS-FROM-A-PERSON"
+        assert slack.command("U0ALLY01", secret_text, secret="not-the-secret").status == 401
+        stale = int(time.time()) - 3600
+        assert slack.command("U0ALLY01", secret_text, timestamp=stale).status == 401
+        form = urllib.parse.urlencode({"command": "/ally", "text": secret_text, "team_id": "T0"})
+        assert slack.post(form, "application/x-www-form-urlencoded", sign=False).status == 401
+        assert slack.post(form, "text/plain").status == 415
+    finally:
+        server.shutdown()
+        bot.close()
+    assert "SECRET-WORDS" not in caplog.text
+    assert "refused" in caplog.text
