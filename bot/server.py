@@ -65,9 +65,9 @@ class HttpServer:
             ident="allybot",
             expose_tracebacks=False,
             clear_untrusted_proxy_headers=True,
-            # How long the I/O loop may sleep; short so shutdown is prompt.
-            asyncore_loop_timeout=0.1,
-            # poll() rather than select(): no 1,024-descriptor ceiling.
+            # poll() rather than select(): no 1,024-descriptor ceiling. (The loop's
+            # timeout stays at waitress's 1 s: it is read as a whole number, and 0
+            # would make the I/O thread spin.)
             asyncore_use_poll=True,
         )
         self.server_port: int = int(self._server.effective_port)
@@ -111,11 +111,11 @@ class HttpServer:
             log.warning("shutting down with requests still in flight after %ss", grace)
         for channel in list(server.active_channels.values()):
             channel.will_close = True
+        server.pull_trigger()
         # Closing the listening socket and the trigger empties waitress's map once the
-        # loop has closed the connections marked above; its loop then returns.
+        # loop has closed the connections marked above; its loop then returns (within
+        # its one-second poll), on its own daemon thread.
         server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=1)
 
     def server_close(self) -> None:

@@ -216,13 +216,12 @@ class Database:
     @staticmethod
     def _claim(session: Session, scope: _Scope) -> None:
         assert scope.replay_key is not None and scope.replay_expires is not None
-        if session.get(RequestReplay, scope.replay_key) is not None:
-            raise Replayed()
+        session.add(RequestReplay(key=scope.replay_key, expires_at=scope.replay_expires))
         try:
-            with session.begin_nested():
-                session.add(RequestReplay(key=scope.replay_key, expires_at=scope.replay_expires))
+            session.flush()
         except IntegrityError:
-            # Another instance carried out the same request at the same moment.
+            # Carried out before (on any instance): the whole transaction, effect
+            # included, is rolled back by the caller.
             raise Replayed() from None
         session.info["allybot_claimed"] = True
 
