@@ -7,23 +7,21 @@ Tests call it with their own settings, clock and Slack fake.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware.request_verification import RequestVerification
 
-from bot import capabilities
+from bot import capabilities, web
 from bot.core import logs
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import ConfigError, Settings
@@ -33,6 +31,7 @@ from bot.core.outbox import Dispatcher
 from bot.core.scheduler import Scheduler
 from bot.core.services import Services
 from bot.core.slack_check import BotIdentity, check_slack
+from bot.server import HttpServer
 from handlers import register_all
 from storage import members as members_store
 from storage import migrate
@@ -40,8 +39,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
-EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = web.MAX_BODY_BYTES
+EVENTS_PATH = web.EVENTS_PATH
+#: Threads that run listeners; each request's listener holds one until it returns.
+LISTENER_THREADS = 32
 
 
 @dataclass
@@ -55,54 +56,21 @@ class AllyBot:
     scheduler: Scheduler
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
-        """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``.
+        """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``, behind the
+        request hygiene of :mod:`bot.web`. Usable under any WSGI server."""
+        return web.application(SlackRequestHandler(self.bolt, path=EVENTS_PATH), self.services)
 
-        Usable under any WSGI server (gunicorn ``bot.wsgi:application``) and by
-        :meth:`serve_http`.
-        """
-        slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
-
-        def application(
-            environ: dict[str, Any], start_response: Callable[..., Any]
-        ) -> Iterable[bytes]:
-            path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
-            if path == "/healthz" and method == "GET":
-                ok = self.services.db.ping()
-                body = json.dumps({"ok": ok}).encode()
-                status = "200 OK" if ok else "503 Service Unavailable"
-                start_response(status, [("Content-Type", "application/json")])
-                return [body]
-            if path == EVENTS_PATH and method == "POST":
-                try:
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                except ValueError:
-                    length = -1
-                if not 0 <= length <= MAX_BODY_BYTES:
-                    start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
-                    return [b"payload too large"]
-                try:
-                    return slack(environ, start_response)
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    # Bolt could not parse the body (truncated JSON, bad payload=,
-                    # fields of the wrong type): a client error, not ours.
-                    log.warning("rejected a malformed request body (%s bytes)", length)
-                    start_response("400 Bad Request", [("Content-Type", "text/plain")])
-                    return [b"malformed request"]
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-
-        return application
-
-    def serve_http(self, host: str, port: int, server: WSGIServer | None = None) -> WSGIServer:
-        """Serve HTTP in a background thread; returns the server (``server_port``).
+    def serve_http(self, host: str, port: int, server: HttpServer | None = None) -> HttpServer:
+        """Serve HTTP (the production server, :mod:`bot.server`) in a background thread.
 
         ``server`` is one :func:`bind_http` already bound (``allybot serve`` claims
         its port before it touches the database).
         """
         server = server or bind_http(host, port)
-        server.set_app(self.wsgi())
-        threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
-        return server
+        if not isinstance(server.app, _LateApp):
+            raise TypeError("serve_http takes a server from bind_http")
+        server.app.target = self.wsgi()
+        return server.start()
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -112,12 +80,13 @@ class AllyBot:
         self.services.db.dispose()
 
 
-def bind_http(host: str, port: int) -> WSGIServer:
-    """Claim ``host:port`` for HTTP mode; raises :class:`ConfigError` naming ``PORT``."""
+def bind_http(host: str, port: int) -> HttpServer:
+    """Claim ``host:port`` for HTTP mode; raises :class:`ConfigError` naming ``PORT``.
+
+    The server answers 503 until :meth:`AllyBot.serve_http` gives it the app.
+    """
     try:
-        return make_server(
-            host, port, _not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
+        return HttpServer(_LateApp(), host, port, max_body_bytes=MAX_BODY_BYTES)
     except OSError as exc:
         why = (exc.strerror or type(exc).__name__).lower()
         raise ConfigError(
@@ -126,20 +95,19 @@ def bind_http(host: str, port: int) -> WSGIServer:
         ) from None
 
 
-def _not_ready(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """What the port answers in the moment between binding it and the app being ready."""
-    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-    return [b"starting"]
+class _LateApp:
+    """The WSGI app of a port claimed before the app is ready: 503 until ``target`` is set."""
 
+    def __init__(self) -> None:
+        self.target: Callable[..., Iterable[bytes]] | None = None
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if self.target is not None:
+            return self.target(environ, start_response)
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"starting"]
 
 
 class _SameToken(logging.Filter):
@@ -222,26 +190,15 @@ def create_app(
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
         logger=_bolt_logger(),
+        listener_executor=ThreadPoolExecutor(
+            LISTENER_THREADS, thread_name_prefix="allybot-listener"
+        ),
     )
     if not settings.socket_mode:
         _log_refusals_without_body(bolt, settings.slack_signing_secret or "")
 
-    @bolt.middleware
-    def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-        auth = context.authorize_result
-        if (
-            auth is not None
-            and auth.team_id
-            and context.team_id
-            and context.team_id != auth.team_id
-            and not context.enterprise_id
-        ):
-            # A request signed with our secret but for another workspace: the
-            # bot serves the one its token belongs to.
-            log.warning("ignored a request for another workspace")
-            return BoltResponse(status=401, body="")
-        context["services"] = services
-        return next()
+    bolt.middleware(web.hygiene(services))
+    bolt.error(web.last_resort)
 
     register_all(bolt, registry)
     dispatcher = Dispatcher(db, services.gateway, services.clock, sleep=sleep, owner=instance)
@@ -272,7 +229,7 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     bot.start_background()
-    server: WSGIServer | None = None
+    server: HttpServer | None = None
     socket_handler: Any = None
     try:
         if settings.socket_mode:

@@ -12,11 +12,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.commands import BUSY
 from bot.core.errors import UserError
 from bot.core.registry import Button, Registry
-from handlers.common import actor, open_modal, services
+from handlers.common import actor, bounded, open_modal, services
 from storage.db import StorageBusy
 
 
@@ -35,9 +36,9 @@ def _listener(button: Button) -> Any:
     ) -> None:
         ack()
         svc = services(context)
-        value = action.get("value")
         try:
-            result = button.run(svc, actor(context), value if isinstance(value, str) else "")
+            with bounded(svc):
+                result = button.run(svc, actor(context), parse.button_value(action.get("value")))
         except UserError as exc:
             result = text_reply(str(exc))
         except StorageBusy:

@@ -3,11 +3,13 @@ way a modal is opened."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk.models.views import View
 
+from bot.core.commands import REQUEST_WAIT_SECONDS
 from bot.core.services import Actor, Services
 
 
@@ -21,6 +23,11 @@ def services(context: BoltContext) -> Services:
 def actor(context: BoltContext) -> Actor:
     team = context.team_id or context.enterprise_id or ""
     return Actor(team_id=team, user_id=context.user_id or "")
+
+
+def bounded(svc: Services) -> AbstractContextManager[None]:
+    """Every lock wait of one request, bounded so its answer comes inside 3 s."""
+    return svc.db.request_scope(wait_seconds=REQUEST_WAIT_SECONDS)
 
 
 def open_modal(svc: Services, trigger_id: Any, view: View) -> None:

@@ -12,10 +12,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.commands import BUSY
 from bot.core.errors import UserError
 from bot.core.registry import FieldErrors, Modal, Registry, ViewInput
-from handlers.common import actor, services
+from handlers.common import actor, bounded, services
 from storage.db import StorageBusy
 
 ERROR_CHARS = 150
@@ -27,41 +28,29 @@ def register(app: App, registry: Registry) -> None:
 
 
 def read_form(view: dict[str, Any]) -> ViewInput:
-    """Every input block's value (text typed or option chosen) and checkbox choices."""
-    values: dict[str, str | None] = {}
-    selected: dict[str, list[str]] = {}
-    state = view.get("state")
-    blocks = state.get("values") if isinstance(state, dict) else None
-    for block_id, actions in (blocks if isinstance(blocks, dict) else {}).items():
-        element = next(iter(actions.values()), None) if isinstance(actions, dict) else None
-        if not isinstance(element, dict):
-            continue
-        option = element.get("selected_option")
-        value = element.get("value")
-        if isinstance(option, dict) and isinstance(option.get("value"), str):
-            values[block_id] = option["value"]
-        else:
-            values[block_id] = value if isinstance(value, str) else None
-        chosen = element.get("selected_options")
-        if isinstance(chosen, list):
-            selected[block_id] = [
-                o["value"]
-                for o in chosen
-                if isinstance(o, dict) and isinstance(o.get("value"), str)
-            ]
-    metadata = view.get("private_metadata")
+    """Every input block's value (text typed or option chosen) and checkbox choices.
+
+    Read through :func:`bot.core.parse.form_state` and :func:`~bot.core.parse.metadata`,
+    so a payload of the wrong shape raises :class:`~bot.core.parse.InvalidInput`
+    (shown under the modal's error block) instead of crashing the listener.
+    """
+    state = parse.form_state(view)
+    view_id = parse.word(view.get("id"), what="form", max_chars=64)
+    view_hash = parse.word(view.get("hash") or "-", what="form", max_chars=128)
     return ViewInput(
-        private_metadata=metadata if isinstance(metadata, str) else "",
-        values=values,
-        selected=selected,
-        key=f"view:{view.get('id')}:{view.get('hash')}",
+        private_metadata=parse.metadata(view.get("private_metadata")),
+        values=state.values,
+        selected=state.selected,
+        key=f"view:{view_id}:{view_hash}",
     )
 
 
 def _listener(modal: Modal) -> Any:
     def listener(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        svc = services(context)
         try:
-            result = modal.run(services(context), actor(context), read_form(view))
+            with bounded(svc):
+                result = modal.run(svc, actor(context), read_form(view))
         except UserError as exc:
             result = FieldErrors({modal.error_block: str(exc)})
         except StorageBusy:

@@ -6,27 +6,68 @@ behave the same under Bolt's worker threads and several bot instances.
 On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` so two
 threads can never both hold a read lock and then deadlock upgrading it; reads
 use a plain deferred ``BEGIN`` and, thanks to WAL, never block writers.
+
+A request from Slack must be answered within three seconds, and its answer must
+match what was saved. :meth:`Database.request_scope` bounds how long every
+transaction of one request may wait for a lock (SQLite's busy timeout,
+PostgreSQL's ``lock_timeout``), so a held lock becomes :class:`StorageBusy`, a
+rollback and a "try again" in time, never a late success nobody hears about. The
+same scope can carry a replay key: it is written in the first transaction of the
+request that changes something, so an exact replay of a slash command fails on
+that key and rolls back its effect (:class:`Replayed`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+from storage.models import RequestReplay
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+#: Error texts (lower case) meaning "waited for a lock and gave up".
+_BUSY_SIGNS = ("locked", "lock timeout", "statement timeout", "canceling statement")
 
 
 class StorageBusy(Exception):
     """The database stayed locked past the busy timeout; the caller may retry."""
+
+
+class Replayed(Exception):
+    """This exact request was carried out before; its effect has been rolled back."""
+
+
+@dataclass
+class _Scope:
+    """What one request asked of every transaction it opens (see the module docstring)."""
+
+    deadline: float | None
+    replay_key: str | None
+    replay_expires: datetime | None
+    claimed: bool = False
+
+
+_scope: ContextVar[_Scope | None] = ContextVar("allybot_request_scope", default=None)
+
+
+def _wait_ms(default_ms: int) -> int:
+    scope = _scope.get()
+    if scope is None or scope.deadline is None:
+        return default_ms
+    return max(1, int((scope.deadline - time.monotonic()) * 1000))
 
 
 def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
@@ -47,7 +88,56 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = "DEFERRED" if conn.get_execution_options().get("allybot_read") else "IMMEDIATE"
+        # Every transaction sets its own wait: a request's remaining budget, or the default.
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={_wait_ms(busy_timeout_ms)}")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _postgres_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        scope = _scope.get()
+        if scope is not None and scope.deadline is not None:
+            ms = _wait_ms(0)
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+
+
+#: Rows that record a request rather than carry out its effect.
+_BOOKKEEPING = frozenset({"audit_log", "workspace"})
+
+
+def _note_writes(maker: sessionmaker[Session]) -> None:
+    """Mark a session that changed something, so a replay key goes only with an effect.
+
+    An audit entry alone is not an effect: a refused command leaves no replay key,
+    and its replay is refused (and audited) again.
+    """
+
+    @event.listens_for(maker, "after_flush")
+    def _flushed(session: Session, _ctx: Any) -> None:
+        # In after_flush the new/dirty/deleted sets still show what was just flushed.
+        changed = [*session.new, *session.dirty, *session.deleted]
+        if any(getattr(o, "__tablename__", None) not in _BOOKKEEPING for o in changed):
+            session.info["allybot_wrote"] = True
+
+    @event.listens_for(maker, "do_orm_execute")
+    def _executed(state: ORMExecuteState) -> Any:
+        if not (state.is_insert or state.is_update or state.is_delete):
+            return None
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _BOOKKEEPING:
+            return None
+        # Run it now to see whether it touched a row: an insert-or-ignore that
+        # found its row already there (ensure_workspace) changed nothing.
+        result = state.invoke_statement()
+        if getattr(result, "rowcount", -1) != 0:
+            state.session.info["allybot_wrote"] = True
+        return result
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    return any(sign in str(exc.orig).lower() for sign in _BUSY_SIGNS)
 
 
 class Database:
@@ -72,27 +162,74 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             _sqlite_setup(self.engine, busy_timeout_ms)
+        else:
+            _postgres_setup(self.engine)
         self._read_engine = self.engine.execution_options(allybot_read=True)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+        _note_writes(self._writer)
+
+    @contextmanager
+    def request_scope(
+        self,
+        *,
+        wait_seconds: float | None = None,
+        replay_key: str | None = None,
+        replay_expires: datetime | None = None,
+    ) -> Iterator[None]:
+        """Bound every lock wait of the transactions opened inside (``wait_seconds`` in
+        all), and write ``replay_key`` with the first one that changes something.
+
+        Scopes belong to the thread (a context variable), so each Slack request
+        has its own and background work is never bounded by one.
+        """
+        deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+        token = _scope.set(_Scope(deadline, replay_key, replay_expires))
+        try:
+            yield
+        finally:
+            _scope.reset(token)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any error."""
+        """A write transaction: committed on success, rolled back on any error.
+
+        Raises :class:`StorageBusy` when a lock was not granted in time and
+        :class:`Replayed` when the request's replay key was already written.
+        """
         session = self._writer()
+        scope = _scope.get()
         try:
             yield session
+            if scope is not None and scope.replay_key and not scope.claimed:
+                session.flush()
+                if session.info.get("allybot_wrote"):
+                    self._claim(session, scope)
             session.commit()
-        except OperationalError as exc:
+            if scope is not None and session.info.get("allybot_claimed"):
+                scope.claimed = True
+        except (OperationalError, DBAPIError) as exc:
             session.rollback()
-            if "locked" in str(exc.orig).lower():
-                raise StorageBusy(str(exc.orig)) from exc
+            if not isinstance(exc, IntegrityError) and _is_busy(exc):
+                raise StorageBusy("the database is busy") from exc
             raise
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    @staticmethod
+    def _claim(session: Session, scope: _Scope) -> None:
+        assert scope.replay_key is not None and scope.replay_expires is not None
+        session.add(RequestReplay(key=scope.replay_key, expires_at=scope.replay_expires))
+        try:
+            session.flush()
+        except IntegrityError:
+            # Carried out before (on any instance): the whole transaction, effect
+            # included, is rolled back by the caller.
+            raise Replayed() from None
+        session.info["allybot_claimed"] = True
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import ProcessedEvent
+from storage.models import ProcessedEvent, RequestReplay
 
 
 class AlreadyProcessed(Exception):
@@ -31,4 +31,10 @@ def claim(session: Session, key: str, now: datetime) -> None:
 def prune(session: Session, before: datetime) -> int:
     """Forget keys older than Slack's retry horizon."""
     stmt = delete(ProcessedEvent).where(ProcessedEvent.processed_at < before)
+    return rows_affected(session.execute(stmt))
+
+
+def prune_replays(session: Session, now: datetime) -> int:
+    """Forget replay keys whose request Slack's signature window no longer accepts."""
+    stmt = delete(RequestReplay).where(RequestReplay.expires_at < now)
     return rows_affected(session.execute(stmt))

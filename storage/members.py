@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -28,8 +29,17 @@ DEFAULT_PROGRAMME = "default"
 def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
     """Create the workspace and its default programme if new.
 
-    Safe under concurrent first requests (insert-or-ignore on both rows).
+    Safe under concurrent first requests (insert-or-ignore on both rows). The
+    usual case, both there already, is one read and no write, so a request that
+    only looks writes nothing (and leaves no replay key, see ``storage.db``).
     """
+    found = session.scalar(
+        select(Programme.id).where(
+            Programme.team_id == team_id, Programme.name == DEFAULT_PROGRAMME
+        )
+    )
+    if found is not None:
+        return
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Workspace).values(team_id=team_id, created_at=now)
@@ -155,14 +165,29 @@ def audit(
     session.add(
         AuditEntry(
             at=now,
-            team_id=team_id,
-            actor=actor,
-            action=action,
-            target=target,
+            team_id=_fit(team_id, 32) or "",
+            actor=_fit(actor, 64) or "",
+            action=_fit(action, 64) or "",
+            target=_fit(target, 255),
             outcome=outcome,
-            detail=detail[:1000] if detail else None,
+            detail=_fit(detail, 1000),
         )
     )
+
+
+#: NUL (which PostgreSQL refuses in text) and the other C0 controls but tab and newline.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
+
+
+def _fit(value: str | None, limit: int) -> str | None:
+    """Make an audit field storable on every backend, so a refusal is never unrecorded.
+
+    An audit row must survive whatever the refused request carried: characters a
+    column cannot hold are dropped and the text is cut to the column's length.
+    """
+    if value is None:
+        return None
+    return _UNSTORABLE.sub("", value[: limit * 2])[:limit] or None
 
 
 def members_without_timezone(session: Session, limit: int) -> list[tuple[str, str]]:

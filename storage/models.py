@@ -124,6 +124,34 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RequestReplay(Base):
+    """A slash command already carried out, known only by a hash of its signature.
+
+    Slack never retries a slash command, so the same signed request twice is a
+    replay. The row is written in the transaction of the command's effect and
+    pruned once ``expires_at`` (the end of Slack's five-minute window) has passed;
+    nothing else about the request is kept.
+    """
+
+    __tablename__ = "request_replay"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RateBudget(Base):
+    """When a Slack method may next be called, shared by every instance.
+
+    Each call reserves the next free slot (``next_at``), so N instances together
+    stay inside one workspace's rate tier instead of each pacing on its own.
+    """
+
+    __tablename__ = "rate_budget"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxMessage(Base):
     """A message the bot owes someone, stored before it is sent.
 

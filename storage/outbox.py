@@ -82,6 +82,16 @@ def claim_due(
     return rows
 
 
+def renew_leases(session: Session, owner: str, until: datetime) -> int:
+    """Heartbeat: extend every lease ``owner`` still holds (it is alive and working)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_owner == owner, OutboxMessage.status == "pending")
+        .values(lease_until=until)
+    )
+    return rows_affected(session.execute(stmt))
+
+
 def _owned(row_id: int, owner: str) -> Any:
     return (OutboxMessage.id == row_id) & (OutboxMessage.lease_owner == owner)
 

@@ -170,6 +170,11 @@ def add_round(session: Session, round_: PairingRound) -> PairingRound:
     return round_
 
 
+def round_for_update(session: Session, round_id: int) -> PairingRound | None:
+    """The round, locked against a concurrent writer of its chunks (PostgreSQL)."""
+    return session.get(PairingRound, round_id, with_for_update=True)
+
+
 def recent_rounds(session: Session, programme_id: int, limit: int) -> Sequence[PairingRound]:
     stmt = (
         select(PairingRound)

@@ -140,7 +140,11 @@ def served(app: AllyBot) -> Iterator[str]:
 @pytest.fixture
 def slack(served: str, slack_fake: SlackFake) -> SlackSender:
     return SlackSender(
-        served, SIGNING_SECRET, team_id=slack_fake.team_id, fake_url=slack_fake.root_url + "/"
+        served,
+        SIGNING_SECRET,
+        team_id=slack_fake.team_id,
+        fake_url=slack_fake.root_url + "/",
+        fake=slack_fake,
     )
 
 

@@ -31,6 +31,8 @@ def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) ->
     target = " ".join(args)[:255] or None
     authz.check(services, actor, action.permission, f"admin.{name}", target)
     try:
+        if action.prepare is not None:
+            action.prepare(services, actor, args)
         if action.standalone is not None:
             reply = action.standalone(services, actor, args)
             _audit(services, actor, name, target, "ok")
@@ -49,7 +51,8 @@ def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) ->
                 now=services.clock.now(),
             )
             return reply
-    except AdminInputError as exc:
+    except UserError as exc:
+        # Bad arguments, or a person Slack does not know: refused, audited, unchanged.
         _audit(services, actor, name, target, "invalid", str(exc))
         raise
 

@@ -7,6 +7,7 @@ block.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,10 @@ class Reply:
     blocks: list[Block] = field(default_factory=list)
     #: A modal to open as well (slash commands carry a trigger id to open it with).
     modal: View | None = None
+    #: Work that may take longer than Slack's three seconds: this reply is the
+    #: acknowledgement, and the surface runs ``followup`` afterwards and sends
+    #: what it returns through ``response_url``.
+    followup: Callable[[], Reply] | None = None
 
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"text": self.text}

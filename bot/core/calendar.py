@@ -7,25 +7,30 @@ restart) agrees on which weeks are round weeks.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _EPOCH_MONDAY = date(2024, 1, 1)  # a Monday
+#: ASCII digits only: ``str.isdigit()`` would let ``²`` through to ``int()``.
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 def zone(tz: str) -> ZoneInfo:
+    if not isinstance(tz, str) or not 0 < len(tz) <= 64:
+        return ZoneInfo("UTC")
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 
 def parse_local_time(text: str) -> time:
     """``HH:MM`` to a time; raises ValueError for anything else."""
-    hours, _, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ValueError(f"not a HH:MM time: {text!r}")
-    return time(int(hours), int(minutes))
+    match = _HHMM.fullmatch(text)
+    if match is None:
+        raise ValueError("not a HH:MM time")
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 def _is_round_week(day: date, cadence_weeks: int) -> bool:

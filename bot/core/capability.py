@@ -31,7 +31,7 @@ CAPABILITY = Capability(
     name="core",
     title="Help and your data",
     commands=(
-        Command("help", "/ally help", "this list", commands.help_command),
+        Command("help", "/ally help", "this list", commands.help_command, changes=False),
         Command(
             "forget",
             "/ally forget",

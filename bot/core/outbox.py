@@ -6,6 +6,12 @@ transaction as the change that owes it (:func:`send_dm`, :func:`send_group_dm`,
 batch, paces calls to Slack's rate tiers, honours ``Retry-After``, retries
 transient failures with backoff and marks each row sent. A worker that dies
 mid-batch loses nothing: its lease expires and another worker picks the rows up.
+
+Pacing is shared: each method's workspace-wide budget lives in the database
+(:mod:`storage.ratebudget`), so two instances together stay inside Slack's tiers.
+Leases are short and renewed by a heartbeat while a worker is alive, so a live
+worker's rows are never taken from it, and a killed worker's rows are taken over
+within :data:`LEASE` (longer than the Slack client's HTTP timeout).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,30 +31,42 @@ from sqlalchemy.orm import Session
 from bot.core.clock import Clock
 from bot.core.gateway import PermanentError, RateLimited, SlackGateway, TransientError
 from storage import outbox as store
+from storage import ratebudget
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-LEASE = timedelta(minutes=2)
+#: How long a claim lasts without a heartbeat: longer than one Slack call can take
+#: (the client's HTTP timeout is 15 s), short enough that a killed instance's rows
+#: are delivered by another within seconds.
+LEASE = timedelta(seconds=20)
+#: How often a working dispatcher renews the leases of the rows it holds.
+HEARTBEAT_SECONDS = 5.0
 BATCH = 50
 #: Longest pause the dispatcher spends inline to respect a rate; longer waits
 #: are handed back to the database as the row's next attempt time.
 MAX_INLINE_WAIT = 1.5
 
-#: Minimum seconds between calls of a method (per channel for chat.postMessage),
-#: from Slack's published tiers: postMessage ~1/s per channel, Tier 3 50+/min,
-#: Tier 4 100+/min.
-PACING: dict[str, float] = {
-    "chat.postMessage": 1.0,
+#: Minimum seconds between two posts to one channel (Slack: about 1 per second),
+#: kept by each instance (two instances rarely write to one channel at once).
+PACING: dict[str, float] = {"chat.postMessage": 1.0}
+#: Workspace-wide minimum seconds between calls of a method, shared by all instances
+#: through the database: Tier 3 (conversations.open, 50 a minute), files (20 a
+#: minute), and chat.postMessage's workspace cap (several hundred a minute).
+SHARED_PACING: dict[str, float] = {
     "conversations.open": 60 / 50,
     "chat.update": 60 / 50,
     "files_upload_v2": 60 / 20,
+    "chat.postMessage": 60 / 300,
 }
 #: How long an update waits before looking again for a message still being sent.
 AWAIT_ORIGINAL = 10.0
 #: Workspace-wide floor between any two chat.postMessage calls (several hundred a minute).
 POST_MESSAGE_GLOBAL = 60 / 300
+#: Spacing a little wider than the tier, so clock jitter between the moment a slot is
+#: reserved and the moment the call lands never puts a sliding minute over the limit.
+SAFETY = 1.03
 
 
 def send_dm(
@@ -170,7 +188,7 @@ def send_file(
 
 
 class Pacer:
-    """Spaces calls per (method, channel) so bursts stay inside Slack's tiers."""
+    """Spaces calls per (method, channel) within this process (see :data:`PACING`)."""
 
     def __init__(self) -> None:
         self._next: dict[tuple[str, str], float] = {}
@@ -183,16 +201,13 @@ class Pacer:
                 self._paused_until.get(method, 0.0) - now,
                 self._next.get((method, channel), 0.0) - now,
             ]
-            if method == "chat.postMessage":
-                waits.append(self._next.get((method, "*"), 0.0) - now)
             return max(0.0, *waits)
 
     def record(self, method: str, channel: str, now: float) -> None:
         with self._lock:
             gap = PACING.get(method, 0.0)
-            self._next[(method, channel)] = now + gap
-            if method == "chat.postMessage":
-                self._next[(method, "*")] = now + POST_MESSAGE_GLOBAL
+            if gap:
+                self._next[(method, channel)] = now + gap
 
     def pause(self, method: str, until: float) -> None:
         with self._lock:
@@ -228,23 +243,44 @@ class Dispatcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         owner: str | None = None,
+        tiers: Mapping[str, float] | None = None,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
     ) -> None:
+        """``tiers`` overrides :data:`SHARED_PACING` (a benchmark's faster fake tiers)."""
         self.db = db
         self.gateway = gateway
         self.clock = clock
         self.sleep = sleep
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self.pacer = Pacer()
+        self.tiers = dict(SHARED_PACING if tiers is None else tiers)
+        self.heartbeat_seconds = heartbeat_seconds
         self._run_lock = threading.Lock()
 
     def run_once(self, limit: int = BATCH) -> int:
         """Deliver what is due now; returns how many rows were sent."""
         if not self._run_lock.acquire(blocking=False):
             return 0  # a previous pass in this process is still working
+        done = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(done,), name="outbox-heartbeat", daemon=True
+        )
+        beat.start()
         try:
             return self._run(limit)
         finally:
+            done.set()
+            beat.join()
             self._run_lock.release()
+
+    def _heartbeat(self, done: threading.Event) -> None:
+        """Renew the leases of the rows this pass holds until it ends."""
+        while not done.wait(self.heartbeat_seconds):
+            try:
+                with self.db.transaction() as session:
+                    store.renew_leases(session, self.owner, self.clock.now() + LEASE)
+            except Exception:
+                log.warning("could not renew outbox leases; will try again", exc_info=True)
 
     def _run(self, limit: int) -> int:
         now = self.clock.now()
@@ -297,6 +333,19 @@ class Dispatcher:
         wait = self.pacer.wait_needed(method, channel, self._ts())
         if wait > MAX_INLINE_WAIT:
             raise _Deferred(method, wait)
+        gap = self.tiers.get(method)
+        if gap:
+            with self.db.transaction() as session:
+                reserved, shared = ratebudget.reserve(
+                    session,
+                    method,
+                    self.clock.now(),
+                    timedelta(seconds=gap * SAFETY),
+                    timedelta(seconds=MAX_INLINE_WAIT),
+                )
+            if not reserved:
+                raise _Deferred(method, shared)
+            wait = max(wait, shared)
         if wait > 0:
             self.sleep(wait)
         self.pacer.record(method, channel, self._ts())
@@ -310,6 +359,10 @@ class Dispatcher:
             return self.gateway.call(method, params)
         except RateLimited as exc:
             self.pacer.pause(method, self._ts() + exc.retry_after)
+            if method in self.tiers:
+                until = self.clock.now() + timedelta(seconds=exc.retry_after)
+                with self.db.transaction() as session:
+                    ratebudget.push_back(session, method, until)
             raise
 
     def _open(self, job: _Job) -> str:

@@ -31,13 +31,22 @@ from storage.models import Member
 
 @dataclass(frozen=True)
 class Command:
-    """``/ally NAME ...``: ``run`` parses the words and returns the private reply."""
+    """``/ally NAME ...``: ``run`` parses the words and returns the private reply.
+
+    ``changes`` says the command may change something: an exact replay of such a
+    command (the same signed request again) is then refused, by a key written in
+    the transaction of its effect. Commands that only read leave it False.
+    """
 
     name: str
     usage: str
     summary: str
     run: Callable[[Services, Actor, Sequence[str]], Reply]
     hidden: bool = False
+    changes: bool = True
+    #: Given the words after the name: may this take longer than Slack's three
+    #: seconds (an export)? Then it is acknowledged first, answered later.
+    slow: Callable[[Sequence[str]], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,10 @@ class AdminAction:
     """``/ally admin NAME ...``, reached only through :func:`bot.core.admin.perform`.
 
     ``run`` receives the transaction the audit entry is written in; ``standalone``
-    actions (running a round) open their own transactions.
+    actions (running a round) open their own transactions. ``prepare`` runs first,
+    outside any transaction, for checks that call Slack (is the person real?).
+    ``slow`` actions may take longer than Slack's three seconds: the command is
+    acknowledged at once and the outcome follows through ``response_url``.
     """
 
     name: str
@@ -54,6 +66,8 @@ class AdminAction:
     summary: str
     run: Callable[[Services, Session, Actor, Sequence[str]], str] | None = None
     standalone: Callable[[Services, Actor, Sequence[str]], str] | None = None
+    prepare: Callable[[Services, Actor, Sequence[str]], None] | None = None
+    slow: Callable[[Sequence[str]], bool] | None = None
 
 
 #: What a button may answer: a private reply, a modal to open, or nothing.

@@ -68,8 +68,16 @@ def _grant(role: Permission) -> AdminAction:
             return f"{mention(user)} is already a programme {role}."
         return f"{mention(user)} is now a programme {role}."
 
+    def prepare(services: Services, actor: Actor, args: Sequence[str]) -> None:
+        services.require_real_user(actor.team_id, _one_user(args, usage))
+
     return AdminAction(
-        f"add-{role}", Permission.ADMIN, usage, f"make someone a programme {role}", run=run
+        f"add-{role}",
+        Permission.ADMIN,
+        usage,
+        f"make someone a programme {role}",
+        run=run,
+        prepare=prepare,
     )
 
 

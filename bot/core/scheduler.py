@@ -46,12 +46,15 @@ MESSAGE_REF_DAYS = 180
 
 
 def prune_events(services: Services) -> int:
-    """Forget idempotency keys older than any retry Slack would still send, and where
-    long-past messages live (their pairings are over)."""
+    """Forget idempotency keys older than any retry Slack would still send, the replay
+    keys of slash commands whose signature window has closed, and where long-past
+    messages live (their pairings are over)."""
     now = services.clock.now()
     with services.db.transaction() as session:
-        return events.prune(session, now - timedelta(days=2)) + outbox_store.prune_message_refs(
-            session, now - timedelta(days=MESSAGE_REF_DAYS)
+        return (
+            events.prune(session, now - timedelta(days=2))
+            + events.prune_replays(session, now)
+            + outbox_store.prune_message_refs(session, now - timedelta(days=MESSAGE_REF_DAYS))
         )
 
 

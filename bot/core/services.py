@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.gateway import SlackGateway
 from bot.core.keys import Keys
+from bot.core.users import UserDirectory
 from storage import events
 from storage.db import Database
 
@@ -46,6 +47,13 @@ class Services:
     registry: Registry
     #: The master secret and the keys derived from it (see :mod:`bot.core.keys`).
     keys: Keys
+    #: ``users.info`` verdicts, so granting a role checks the person once.
+    users: UserDirectory = field(default_factory=UserDirectory)
+
+    def require_real_user(self, team_id: str, user_id: str) -> None:
+        """Raise :class:`~bot.core.users.NotARealUser` unless Slack knows a current
+        human member ``user_id`` (asked outside any transaction; cached)."""
+        self.users.require_real(self.gateway, team_id, user_id)
 
     @contextmanager
     def once(self, key: str) -> Iterator[Session | None]:

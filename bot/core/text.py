@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.core import parse
+
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # C0/C1 controls except tab and newline, plus bidi overrides/isolates that can
 # make text read differently from how it is stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 
 
 def escape(text: str) -> str:
@@ -38,11 +39,11 @@ def clean(text: str, max_chars: int) -> str:
 
 
 def parse_user_ref(token: str) -> str | None:
-    """A Slack user id from ``<@U123|name>``, ``<@U123>``, ``@U123`` or ``U123``."""
-    match = _USER_REF.match(token.strip())
-    if not match:
-        return None
-    return match.group(1) or match.group(2)
+    """A Slack user id from ``<@U123|name>``, ``<@U123>``, ``@U123`` or ``U123``.
+
+    Delegates to :func:`bot.core.parse.user_ref`, which also bounds the id's length.
+    """
+    return parse.user_ref(token)
 
 
 def mention(user_id: str) -> str:

@@ -40,6 +40,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core import parse
 from bot.core.blocks import section
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
@@ -222,9 +223,7 @@ def submit(
     if category not in CATEGORIES:
         raise FeedbackError("Choose what your feedback is about.")
     rating_raw = values.get("rating")
-    rating = int(rating_raw) if rating_raw and rating_raw.isdigit() else None
-    if rating is not None and not 1 <= rating <= 5:
-        raise FeedbackError("The rating is from 1 to 5.")
+    rating = parse.optional_number(rating_raw, what="The rating", lo=1, hi=5)
     body = scrub(clean(values.get("text") or "", MAX_CHARS))
     if not body:
         raise FeedbackError("Write a few words.")

@@ -39,6 +39,7 @@ from storage.feedback_models import Feedback, FeedbackReply
 
 REF = re.compile(r"^[0-9a-f]{16}$")
 USAGE = "Usage: `/ally reply REF your reply` (REF is the 16-character code shown next to the text)."
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class ReplyError(UserError):
@@ -132,7 +133,15 @@ def _append(
     )
 
 
+def _token(value: str) -> str:
+    """The one-time token from a button or a form: url-safe base64, never anything else."""
+    if not _TOKEN.fullmatch(value):
+        raise ReplyError("That feedback can no longer be found.")
+    return value
+
+
 def thread_for_token(services: Services, token: str) -> Reply:
+    token = _token(token)
     with services.db.read() as session:
         item = store.by_token_hash(session, token_hash(services, token)) if token else None
         if item is None:
@@ -155,6 +164,7 @@ def thread_for_token(services: Services, token: str) -> Reply:
 
 
 def answer_form(token: str) -> View:
+    token = _token(token)
     return View(
         type="modal",
         callback_id="feedback_answer_modal",
@@ -177,6 +187,7 @@ def answer_form(token: str) -> View:
 
 def author_answer(services: Services, token: str, text: str | None) -> None:
     """Store the author's answer for the next daily batch; raises :class:`ReplyError`."""
+    token = _token(token)
     body = clean(text or "", 2000)
     if not body:
         raise ReplyError("Write a few words.")

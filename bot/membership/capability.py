@@ -26,7 +26,7 @@ CAPABILITY = Capability(
             "join the programme as an ally or a colleague",
             commands.join,
         ),
-        Command("status", "/ally status", "your role and status", commands.status),
+        Command("status", "/ally status", "your role and status", commands.status, changes=False),
         Command("pause", "/ally pause [N weeks]", "take a break (default 2 weeks)", commands.pause),
         Command("resume", "/ally resume", "come back from a pause", commands.resume),
         Command(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.services import Actor, Services
 from bot.core.text import member_id
@@ -37,9 +38,12 @@ def status(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     weeks = members.DEFAULT_PAUSE_WEEKS
     if args:
-        if not args[0].isdigit() or (len(args) > 1 and args[1].lower() not in ("week", "weeks")):
+        if not parse.is_number(args[0]) or (
+            len(args) > 1 and args[1].lower() not in ("week", "weeks")
+        ):
             return text_reply("Usage: `/ally pause 3 weeks` (1 to 26 weeks).")
-        weeks = int(args[0])
+        # The rule (1 to 26 weeks) and its message belong to members.pause.
+        weeks = parse.whole_number(args[0], what="The number of weeks")
     member = members.pause(services, actor, weeks)
     return text_reply(f"Paused. {status_text(member)} `/ally resume` brings you back early.")
 

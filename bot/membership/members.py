@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from bot.core import outbox
+from bot.core import outbox, parse
 from bot.core.errors import UserError
 from bot.core.gateway import SlackError
 from bot.core.registry import Departure
@@ -220,7 +220,9 @@ def refresh_timezone(services: Services, actor: Actor) -> bool:
 
 def apply_timezone(services: Services, actor: Actor, tz: object, offset: object) -> bool:
     """Store a time zone reported by Slack (``users.info`` or a ``user_change`` event)."""
-    if not isinstance(tz, str) or not tz or len(tz) > 64:
+    try:
+        tz = parse.time_zone(tz)
+    except parse.InvalidInput:
         return False
     seconds = offset if isinstance(offset, int) and abs(offset) <= 14 * 3600 else 0
     now = services.clock.now()

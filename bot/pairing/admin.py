@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from bot.core import parse
 from bot.core.admin import AdminInputError
 from bot.core.authz import Permission
 from bot.core.registry import AdminAction
@@ -27,18 +28,19 @@ def _pair(services: Services, actor: Actor, args: Sequence[str]) -> str:
         return rounds.run_now(
             services, actor.team_id, name, actor.user_id, dry_run=verb == "preview"
         )
-    if verb == "remove" and len(args) == 2 and args[1].isdigit():
-        return changes.remove_pair(services, actor, int(args[1]))
+    if verb == "remove" and len(args) == 2:
+        return changes.remove_pair(services, actor, parse.record_id(args[1], what="pair"))
     if verb == "add" and len(args) == 3:
         users = [parse_user_ref(a) for a in args[1:]]
         if None in users:
             raise AdminInputError("Mention both people, e.g. `/ally admin pair add @a @b`.")
         return changes.add_pair(services, actor, [u for u in users if u])
-    if verb == "swap" and len(args) == 4 and args[1].isdigit():
+    if verb == "swap" and len(args) == 4:
+        pair_id = parse.record_id(args[1], what="pair")
         out_user, in_user = parse_user_ref(args[2]), parse_user_ref(args[3])
         if out_user is None or in_user is None:
             raise AdminInputError("Usage: `/ally admin pair swap PAIR @leaving @joining`.")
-        return changes.swap(services, actor, int(args[1]), out_user, in_user)
+        return changes.swap(services, actor, pair_id, out_user, in_user)
     raise AdminInputError(
         "Usage: `/ally admin pair preview|run [programme]`, `add @a @b`, `remove PAIR`, "
         "`swap PAIR @leaving @joining`."
@@ -93,12 +95,22 @@ def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str
             if r.kind in ("never", "always", "ended")
         ]
         return "\n".join(["*Pairing rules*", *shown]) if shown else "No pairing rules."
-    if verb == "remove" and len(args) == 2 and args[1].isdigit():
+    if verb == "remove" and len(args) == 2:
+        rule_id = parse.record_id(args[1], what="rule")
         programme = find(session, actor.team_id, None, services.clock.now())
-        if not store.remove_rule(session, programme.id, int(args[1])):
+        if not store.remove_rule(session, programme.id, rule_id):
             raise AdminInputError("No such rule.")
         return "Rule removed."
     raise AdminInputError("Usage: `/ally admin rule never|always @a @b`, `list`, `remove ID`.")
+
+
+def _prepare_rule(services: Services, actor: Actor, args: Sequence[str]) -> None:
+    """Both people in a new never/always rule must be real (asked of Slack first)."""
+    if len(args) in (3, 4) and args[0].lower() in ("never", "always"):
+        for token in args[1:3]:
+            user = parse_user_ref(token)
+            if user is not None:
+                services.require_real_user(actor.team_id, user)
 
 
 ADMIN_ACTIONS = (
@@ -108,6 +120,7 @@ ADMIN_ACTIONS = (
         "/ally admin pair preview|run [programme] | add @a @b | remove PAIR | swap PAIR @out @in",
         "preview, run or adjust a pairing round",
         standalone=_pair,
+        slow=lambda args: bool(args) and args[0].lower() in ("preview", "run"),
     ),
     AdminAction(
         "history",
@@ -122,5 +135,6 @@ ADMIN_ACTIONS = (
         "/ally admin rule never|always @a @b [programme] | list [programme] | remove ID",
         "pairing rules",
         run=_rule,
+        prepare=_prepare_rule,
     ),
 )

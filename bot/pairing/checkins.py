@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.core import outbox
+from bot.core import outbox, parse
 from bot.core.calendar import add_working_days
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
@@ -80,9 +80,7 @@ def _own_pair(session: Session, actor: Actor, pair_id: int) -> Pair:
 
 
 def parse_pair_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise CheckinError("I couldn't tell which pairing you meant.")
-    return int(value)
+    return parse.record_id(value, what="pairing")
 
 
 def answer(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.registry import FieldErrors, ViewInput
 from bot.core.services import Actor, Services
@@ -67,7 +68,7 @@ def checkin_submitted(services: Services, actor: Actor, form: ViewInput) -> Fiel
     """The check-in modal: usefulness and a private note."""
     pair_id = checkins.parse_pair_id(form.private_metadata)
     usefulness = form.values.get("usefulness")
-    score = int(usefulness) if usefulness and usefulness.isdigit() else None
+    score = parse.optional_number(usefulness, what="Usefulness", lo=1, hi=5)
     checkins.answer(services, actor, pair_id, "met", usefulness=score, note=form.values.get("note"))
     return None
 
@@ -88,6 +89,11 @@ def end_pairing(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 def never(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
+    if len(args) == 1 and args[0].lower() != "list":
+        target = parse_user_ref(args[0])
+        if target is not None and target != actor.user_id:
+            # Asked of Slack before the transaction: an unknown id is refused kindly.
+            services.require_real_user(actor.team_id, target)
     now = services.clock.now()
     with services.db.transaction() as session:
         members_store.ensure_workspace(session, actor.team_id, now)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core import parse
 from bot.core.admin import AdminInputError
 from bot.core.authz import Permission
 from bot.core.calendar import next_slot, parse_local_time, period_key, zone
@@ -28,7 +29,7 @@ NAME_MAX = 64
 
 
 def _int(value: str, key: str, lo: int, hi: int) -> int:
-    if not value.isdigit() or not lo <= int(value) <= hi:
+    if not parse.is_number(value) or len(value) > 4 or not lo <= int(value) <= hi:
         raise AdminInputError(f"`{key}` must be a whole number from {lo} to {hi}.")
     return int(value)
 
@@ -59,9 +60,10 @@ def apply_setting(programme: Programme, key: str, value: str) -> None:
             raise AdminInputError("`time` is a local time like 10:00.") from None
         programme.local_time = f"{at.hour:02d}:{at.minute:02d}"
     elif key == "tz":
-        if zone(value).key != value:
-            raise AdminInputError("`tz` is a time zone name like Europe/London.")
-        programme.tz = value
+        try:
+            programme.tz = parse.time_zone(value)
+        except parse.InvalidInput:
+            raise AdminInputError("`tz` is a time zone name like Europe/London.") from None
     elif key == "window":
         programme.repeat_window = _int(value, key, 0, 52)
     elif key == "cap":
@@ -155,6 +157,8 @@ def _next(session: Session, programme: Programme, now: datetime) -> datetime:
 
 def find(session: Session, team_id: str, name: str | None, now: datetime) -> Programme:
     """The named programme (default when ``name`` is None) or an input error."""
+    if name is not None and (len(name) > NAME_MAX or parse.has_control(name)):
+        raise AdminInputError("There's no programme by that name.")
     members_store.ensure_workspace(session, team_id, now)
     programme = store.programme_by_name(session, team_id, name or members_store.DEFAULT_PROGRAMME)
     if programme is None:
@@ -210,10 +214,19 @@ def programme_action(
     )
 
 
+def _prepare(services: Services, actor: Actor, args: Sequence[str]) -> None:
+    """A new programme lead must be a real person (asked of Slack, outside the transaction)."""
+    if len(args) == 3 and args[0].lower() == "lead":
+        user = parse_user_ref(args[2])
+        if user is not None:
+            services.require_real_user(actor.team_id, user)
+
+
 PROGRAMME_ACTION = AdminAction(
     "programme",
     Permission.ADMIN,
     "/ally admin programme list | create NAME | set NAME key=value… | lead NAME @person",
     "configure programmes",
     run=programme_action,
+    prepare=_prepare,
 )

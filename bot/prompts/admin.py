@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextIn
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.core import admin, authz
+from bot.core import admin, authz, parse
 from bot.core.admin import AdminInputError
 from bot.core.authz import Permission
 from bot.core.blocks import button, section
@@ -49,9 +49,10 @@ def _admin_prompts(services: Services, session: Session, actor: Actor, args: Seq
         entry = _entry(session, actor.team_id, args[1])
         entry.enabled = verb == "enable"
         return f"`{entry.prompt_id}` {verb}d."
-    if verb == "move" and len(args) == 3 and args[2].isdigit():
+    if verb == "move" and len(args) == 3:
+        position = parse.whole_number(args[2], what="The new position", lo=1, hi=10_000)
         entry = _entry(session, actor.team_id, args[1])
-        entry.position = max(1, int(args[2]))
+        entry.position = position
         return f"`{entry.prompt_id}` is now number {entry.position} in {entry.theme}."
     if verb == "edit" and len(args) >= 3:
         entry = _entry(session, actor.team_id, args[1])

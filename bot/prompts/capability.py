@@ -43,6 +43,7 @@ CAPABILITY = Capability(
             "/ally journal [page] | journal export",
             "your private reflections",
             commands.journal_command,
+            slow=commands.is_export,
         ),
         Command(
             "prompts",

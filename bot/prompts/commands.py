@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from slack_sdk.models.views import View
 
+from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.registry import FieldErrors, ViewInput
 from bot.core.services import Actor, Services
@@ -22,11 +23,16 @@ def reflect(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     )
 
 
+def is_export(args: Sequence[str]) -> bool:
+    """``journal export`` reads a whole journal: acknowledged first, answered later."""
+    return bool(args) and args[0].lower() == "export"
+
+
 def journal_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if args and args[0].lower() == "export":
         n = journal.export(services, actor)
         return text_reply(f"On its way: I'll DM you a file with your {n} entries.")
-    number = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) < 10_000 else 1
+    number = parse.whole_number(args[0], what="The page", lo=1, hi=9_999) if args else 1
     entries, pages = journal.page(services, actor, number)
     return text_reply(journal.render_page(entries, number, pages))
 

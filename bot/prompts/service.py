@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.core import outbox
+from bot.core import outbox, parse
 from bot.core.calendar import parse_local_time
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
@@ -179,9 +179,7 @@ def _own_delivery(
 
 
 def parse_delivery_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise PromptError("I couldn't tell which prompt you meant.")
-    return int(value)
+    return parse.record_id(value, what="prompt")
 
 
 def reflect_form(services: Services, actor: Actor, value: str) -> View:

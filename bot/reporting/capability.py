@@ -15,6 +15,7 @@ CAPABILITY = Capability(
             "/ally summary [programme] [weeks]",
             "programme figures (leads and admins)",
             commands.summary_command,
+            changes=False,
         ),
     ),
     home_sections=(HomeSection("lead-summary", commands.lead_summary_section, lead=True),),

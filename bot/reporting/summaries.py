@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core import authz
+from bot.core import authz, parse
 from bot.core.authz import Permission
 from bot.core.registry import WeekCell
 from bot.core.services import Actor, Services
@@ -143,9 +143,9 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
         refusal="Sorry, only programme leads and admins can see summaries. Nothing was shown; "
         "the request was logged.",
     )
-    name = next((a for a in args if not a.isdigit()), None)
-    n = next((int(a) for a in args if a.isdigit()), 4)
-    n = max(1, min(n, MAX_WEEKS))
+    name = next((a for a in args if not parse.is_number(a)), None)
+    weeks = next((a for a in args if parse.is_number(a)), None)
+    n = 4 if weeks is None else parse.whole_number(weeks, what="Weeks", lo=1, hi=MAX_WEEKS)
     now = services.clock.now()
     with services.db.transaction() as session:
         programme = find(session, actor.team_id, name, now)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from bot.core.parse import InvalidInput
 from handlers.views import read_form
 
 
@@ -30,13 +33,9 @@ def test_text_selects_and_checkboxes_are_read() -> None:
     assert form.key == "view:V1:h1"
 
 
-def test_wrong_types_read_as_nothing() -> None:
-    for state in (None, "x", {"values": "x"}, {"values": {"a": "x"}}, {"values": {"a": {}}}):
-        form = read_form({"state": state, "private_metadata": 7})
-        assert form.values == {} or all(v is None for v in form.values.values())
-        assert form.private_metadata == ""
-    odd = read_form(
-        {"state": {"values": {"a": {"v": {"value": 3, "selected_options": [1, {"value": 2}]}}}}}
-    )
-    assert odd.values == {"a": None}
-    assert odd.selected == {"a": []}
+def test_wrong_types_are_refused_kindly() -> None:
+    for state in ("x", {"values": "x"}, {"values": {"a": "x"}}):
+        with pytest.raises(InvalidInput):
+            read_form({"state": state, "private_metadata": ""})
+    with pytest.raises(InvalidInput):
+        read_form({"state": {"values": {}}, "private_metadata": 7})

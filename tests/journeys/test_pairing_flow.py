@@ -155,6 +155,7 @@ def test_checkin_answers_land_in_the_database(
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     slack.command(ADMIN, "admin pair run")
     pair_id = _my_pair(app, "U0ALLY00")
+    slack_fake.clear_calls()  # the round's outcome came through response_url too
     slack.block_action("U0ALLY00", "pair_not_yet", str(pair_id))
     assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) == 1, 10)
     slack.block_action("U0COLL00", "checkin_yes", str(pair_id))

@@ -22,6 +22,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.sandbox.slackfake import SlackFake
+
 
 @dataclass
 class Response:
@@ -52,8 +54,11 @@ class SlackPayloads:
     team_id: str = "T0ALLYBOT"
     fake_url: str = ""
 
-    def command(self, user_id: str, text: str) -> dict[str, str]:
-        """A ``/ally`` invocation: HTTP form-encodes these fields, Socket Mode sends JSON."""
+    def command(self, user_id: str, text: str, name: str | None = None) -> dict[str, str]:
+        """A ``/ally`` invocation: HTTP form-encodes these fields, Socket Mode sends JSON.
+
+        ``name`` names its ``response_url`` (so a later answer can be found)."""
+        name = name or f"cmd-{uuid.uuid4().hex[:8]}"
         return {
             "token": "legacy-unused",
             "team_id": self.team_id,
@@ -65,7 +70,7 @@ class SlackPayloads:
             "command": "/ally",
             "text": text,
             "api_app_id": "A0ALLYBOT",
-            "response_url": f"{self.fake_url}response/cmd-{uuid.uuid4().hex[:8]}",
+            "response_url": f"{self.fake_url}response/{name}",
             "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
         }
 
@@ -142,8 +147,23 @@ class PayloadSender(ABC):
     ) -> Response:
         """Deliver an ``event_callback``; ``headers`` may carry Slack's retry headers."""
 
-    def command(self, user_id: str, text: str, **kw: Any) -> Response:
-        return self.deliver_command(self.payloads.command(user_id, text), **kw)
+    #: When set, a slow command's later answer (through response_url) is awaited.
+    fake: SlackFake | None = None
+
+    def command(self, user_id: str, text: str, *, follow: bool = True, **kw: Any) -> Response:
+        """Send ``/ally text``. A slow command is acknowledged first ("Working on it");
+        with ``follow`` its outcome, posted to ``response_url``, is what is returned,
+        as the person would read it."""
+        name = f"cmd-{uuid.uuid4().hex[:8]}"
+        ack = self.deliver_command(self.payloads.command(user_id, text, name), **kw)
+        fake = self.fake
+        if not follow or fake is None or ack.status != 200:
+            return ack
+        if not str(ack.json().get("text", "")).startswith("Working on it"):
+            return ack
+        if not fake.wait_for(lambda: bool(fake.response_url_posts(name)), timeout=60):
+            raise AssertionError(f"no answer followed the acknowledgement of /ally {text}")
+        return Response(ack.status, json.dumps(fake.response_url_posts(name)[-1].args))
 
     def interaction(self, payload: dict[str, Any], **kw: Any) -> Response:
         return self.deliver_interaction(payload, **kw)
@@ -185,12 +205,19 @@ class SlackSender(PayloadSender):
     """Signs and posts Slack payloads to ``{app_url}/slack/events``."""
 
     def __init__(
-        self, app_url: str, signing_secret: str, team_id: str = "T0ALLYBOT", fake_url: str = ""
+        self,
+        app_url: str,
+        signing_secret: str,
+        team_id: str = "T0ALLYBOT",
+        fake_url: str = "",
+        fake: SlackFake | None = None,
     ) -> None:
         self.url = app_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.team_id = team_id
         self.fake_url = fake_url
+        #: When set, a slow command's later answer (through response_url) is awaited.
+        self.fake = fake
 
     def post(
         self,
