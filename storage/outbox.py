@@ -47,6 +47,16 @@ def enqueue(
     return row
 
 
+def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are already on an outbox row (owed before, sent or not)."""
+    if not keys:
+        return set()
+    found = session.scalars(
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))
+    )
+    return {key for key in found if key is not None}
+
+
 def claim_due(
     session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:

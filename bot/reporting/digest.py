@@ -15,6 +15,7 @@ from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week
 from bot.reporting.charts import render_trend_png
 from bot.reporting.summaries import figures, raw_cells, week_range
 from storage import members as members_store
+from storage import outbox as outbox_store
 from storage import pairing as pairing_store
 
 WEEKS = 12
@@ -65,6 +66,14 @@ def send_due(services: Services) -> int:
         slot = latest_slot(now, p.tz, p.weekday, p.local_time, 1)
         if iso_week(slot) != week:
             continue
+        leads = recipients(services, p.team_id, p.id)
+        keys = {lead: f"digest:{p.id}:{week}:{lead}" for lead in leads}
+        with services.db.read() as session:
+            already = outbox_store.existing_keys(session, list(keys.values()))
+        if not set(keys.values()) - already:
+            # Every lead has this week's digest: skip the figures and the chart, which
+            # every later tick of the week would otherwise compute and throw away.
+            continue
         t = effective_threshold(p.anonymity_threshold)
         weeks = closed_weeks(now, WEEKS)
         start, end = week_range(weeks)
@@ -80,8 +89,7 @@ def send_due(services: Services) -> int:
             lines.append(f"• {name}, week by week: {shown}")
         text = "\n".join(lines)
         with services.db.transaction() as session:
-            for lead in recipients(services, p.team_id, p.id):
-                key = f"digest:{p.id}:{week}:{lead}"
+            for lead, key in keys.items():
                 if outbox.send_dm(
                     session, team_id=p.team_id, user_id=lead, text=text, now=now, dedupe_key=key
                 ):
