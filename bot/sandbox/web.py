@@ -47,7 +47,7 @@ SECURITY_HEADERS = [
     ),
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),
     ("Cache-Control", "no-store"),
 ]
 MOVES = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
