@@ -82,47 +82,50 @@ def chosen(element: Mapping[str, Any], state: Mapping[str, Any] | None) -> list[
     return initial
 
 
+@pass_context
+def _slacktext(context: Context, obj: Any) -> Markup:
+    """A text object (mrkdwn or plain_text) for the viewer in the template's context."""
+    viewer: mrkdwn.Viewer = context["viewer"]
+    if isinstance(obj, dict):
+        if obj.get("type") == "mrkdwn":
+            return mrkdwn.to_html(str(obj.get("text", "")), viewer)
+        return mrkdwn.plain(str(obj.get("text", "")), with_emoji=obj.get("emoji", True) is True)
+    return mrkdwn.plain("" if obj is None else str(obj))
+
+
+@pass_context
+def _mrkdwn(context: Context, text: Any) -> Markup:
+    return mrkdwn.to_html("" if text is None else str(text), context["viewer"])
+
+
+def environment() -> Environment:
+    """Jinja2 with autoescaping everywhere and the Block Kit filters the templates use."""
+    env = Environment(
+        loader=PackageLoader("bot.sandbox", "templates"),
+        autoescape=select_autoescape(["html"], default=True, default_for_string=True),
+    )
+    env.filters.update(
+        slacktext=_slacktext,
+        mrkdwn=_mrkdwn,
+        plaintext=_text_of,
+        options=interactions.options_of,
+        block_id=interactions.block_id_of,
+        action_id=interactions.action_id_of,
+        chosen=chosen,
+        dispatching=lambda ctl, on: {**ctl, "dispatch": bool(on)},
+        image_src=image_src,
+        safe_url=safe_url,
+        person=cast.display_name,
+    )
+    return env
+
+
 class Pages:
     """Renders the page for one viewer."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        env = Environment(
-            loader=PackageLoader("bot.sandbox", "templates"),
-            autoescape=select_autoescape(["html"], default=True),
-            trim_blocks=False,
-        )
-        env.filters.update(
-            slacktext=self._slacktext,
-            mrkdwn=self._mrkdwn,
-            plaintext=_text_of,
-            options=interactions.options_of,
-            block_id=interactions.block_id_of,
-            action_id=interactions.action_id_of,
-            chosen=chosen,
-            dispatching=lambda ctl, on: {**ctl, "dispatch": bool(on)},
-            image_src=image_src,
-            safe_url=safe_url,
-            person=cast.display_name,
-        )
-        self.env = env
-
-    # ------------------------------------------------------------------ filters
-
-    @staticmethod
-    @pass_context
-    def _slacktext(context: Context, obj: Any) -> Markup:
-        viewer: mrkdwn.Viewer = context["viewer"]
-        if isinstance(obj, dict):
-            if obj.get("type") == "mrkdwn":
-                return mrkdwn.to_html(str(obj.get("text", "")), viewer)
-            return mrkdwn.plain(str(obj.get("text", "")), with_emoji=obj.get("emoji", True) is True)
-        return mrkdwn.plain("" if obj is None else str(obj))
-
-    @staticmethod
-    @pass_context
-    def _mrkdwn(context: Context, text: Any) -> Markup:
-        return mrkdwn.to_html("" if text is None else str(text), context["viewer"])
+        self.env = environment()
 
     # ------------------------------------------------------------------- helpers
 

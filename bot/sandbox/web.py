@@ -246,8 +246,9 @@ class SandboxWeb:
             self.sandbox.settle()
             return None
         if where.startswith("g/"):
+            # A Slack client escapes what people type and turns @names into mentions.
             self.sandbox.workspace.add_human(
-                user, conversation, text, self.sandbox.clock.timestamp()
+                user, conversation, interactions.slash_text(text), self.sandbox.clock.timestamp()
             )
             return None
         self.sandbox.workspace.add_ephemeral(
