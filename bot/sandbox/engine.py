@@ -44,6 +44,7 @@ STATE_VERSION = 1
 #: Real seconds between the driver's passes (outbox) and scheduler ticks.
 DRIVE_SECONDS = 0.5
 TICK_SECONDS = 5.0
+SAVE_SECONDS = 2.0
 #: A clock jump runs due work at every step: an hour, or for long jumps at most
 #: this many steps (a tick costs tens of milliseconds of database work).
 STEP = timedelta(hours=1)
@@ -346,8 +347,11 @@ class Sandbox:
         return sent
 
     def _drive(self) -> None:
+        """Every half second deliver the outbox, every few seconds run due work, and
+        save what changed (at most every couple of seconds: the state holds charts)."""
         last_tick = 0.0
         last_save = time.monotonic()
+        unsaved = False
         while not self._stopping.wait(DRIVE_SECONDS):
             try:
                 with self._drive_lock:
@@ -355,8 +359,9 @@ class Sandbox:
                         self.app.scheduler.tick()
                         last_tick = time.monotonic()
                     self._drain()
-                if self.workspace.sync() or time.monotonic() - last_save > 30:
+                unsaved = bool(self.workspace.sync()) or unsaved
+                if unsaved and time.monotonic() - last_save >= SAVE_SECONDS:
                     self.save()
-                    last_save = time.monotonic()
+                    last_save, unsaved = time.monotonic(), False
             except Exception:
                 log.exception("sandbox driver pass failed; trying again")
