@@ -82,7 +82,6 @@ def chosen(element: Mapping[str, Any], state: Mapping[str, Any] | None) -> list[
     return initial
 
 
-@pass_context
 def _slacktext(context: Context, obj: Any) -> Markup:
     """A text object (mrkdwn or plain_text) for the viewer in the template's context."""
     viewer: mrkdwn.Viewer = context["viewer"]
@@ -93,7 +92,6 @@ def _slacktext(context: Context, obj: Any) -> Markup:
     return mrkdwn.plain("" if obj is None else str(obj))
 
 
-@pass_context
 def _mrkdwn(context: Context, text: Any) -> Markup:
     return mrkdwn.to_html("" if text is None else str(text), context["viewer"])
 
@@ -105,8 +103,8 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"], default=True, default_for_string=True),
     )
     env.filters.update(
-        slacktext=_slacktext,
-        mrkdwn=_mrkdwn,
+        slacktext=pass_context(_slacktext),
+        mrkdwn=pass_context(_mrkdwn),
         plaintext=_text_of,
         options=interactions.options_of,
         block_id=interactions.block_id_of,
