@@ -19,16 +19,17 @@ RUN_STAMP := $(VENV)/.installed-run
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv run postgres-bin test lint format bench clean distclean
+.PHONY: help venv run postgres-bin browser-bin test lint format bench clean distclean
 
 help:
 	@echo "make venv          create $(VENV) and install allybot with dev extras"
-	@echo "make run           install the runtime dependencies, then start the bot (needs .env)"
+	@echo "make run           install the runtime dependencies, then start the bot (with no Slack settings: the sandbox in your browser)"
 	@echo "make test          ruff, mypy --strict and the full pytest suite"
 	@echo "make lint          ruff check + ruff format --check"
 	@echo "make format        ruff format + ruff check --fix"
 	@echo "make bench         run every benchmarks/*.py module with $(BENCH_ARGS)"
 	@echo "make postgres-bin  ensure PostgreSQL server binaries exist (apt-get as root)"
+	@echo "make browser-bin   ensure Chromium and chromedriver exist (apt-get as root)"
 	@echo "make clean         remove caches; make distclean also removes $(VENV)"
 
 # The virtualenv itself (no project install): created once, with a current pip.
@@ -89,7 +90,23 @@ postgres-bin:
 	  exit 1; \
 	fi
 
-test: $(STAMP) postgres-bin
+# The sandbox's browser tests drive Debian's Chromium with its chromedriver (no
+# browser download); like PostgreSQL, they are installed when missing and we are root.
+browser-bin:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  echo "Chromium: $$(command -v chromium), chromedriver: $$(command -v chromedriver)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Chromium or chromedriver not found; installing them with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver || exit 1; \
+	else \
+	  echo "error: the sandbox's browser tests need chromium and chromedriver on PATH." >&2; \
+	  echo "Install them, e.g. 'sudo apt-get install chromium chromium-driver'" \
+	    "(Debian/Ubuntu)." >&2; \
+	  exit 1; \
+	fi
+
+test: $(STAMP) postgres-bin browser-bin
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -13,11 +13,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.clock import SystemClock
-from bot.core.config import ConfigError, Settings, configure_logging, load_settings
+from bot.core.config import (
+    ConfigError,
+    Settings,
+    configure_logging,
+    load_settings,
+    sandbox_options,
+)
 from bot.core.errors import UserError
 from bot.core.gateway import OfflineGateway
 from bot.core.keys import open_keys
@@ -38,7 +45,22 @@ def build_parser(registry: Registry | None) -> argparse.ArgumentParser:
         "Configuration comes from the environment and .env (see README.md#configuration).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    sub.add_parser(
+        "serve",
+        help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP); "
+        "with no Slack setting at all, start the sandbox",
+    )
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try allybot in a pretend workspace in your browser (nothing goes to Slack)",
+    )
+    sandbox.add_argument("--port", type=int, help="port on 127.0.0.1 (default: PORT or 3000)")
+    sandbox.add_argument(
+        "--reset", action="store_true", help="start afresh (removes sandbox.db and its state)"
+    )
+    sandbox.add_argument(
+        "--dir", type=Path, default=Path("."), help="where sandbox.db lives (default: here)"
+    )
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -64,9 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if args.command == "sandbox":
+            return _sandbox(args.dir, args.port, args.reset, "allybot sandbox: open")
         settings = load_settings()
         configure_logging(settings)
         if args.command == "serve":
+            if not settings.slack_configured:
+                return _sandbox(Path("."), None, False, NO_SLACK)
             from bot.core.slack_check import check_slack
 
             identity = check_slack(settings)
@@ -87,6 +113,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+NO_SLACK = (
+    "allybot: no Slack settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN), "
+    "so here is the sandbox, a pretend workspace where nothing goes to Slack:"
+)
+
+
+def _sandbox(directory: Path, port: int | None, reset: bool, reason: str) -> int:
+    """The sandbox reads only ``PORT`` and ``LOG_LEVEL``: no token, no ``DATABASE_URL``."""
+    env_port, level = sandbox_options()
+    configure_logging(Settings(log_level=level))
+    if port is not None and not 0 <= port < 65536:
+        raise ConfigError("--port", f"must be a port number, not {port}")
+    from bot.sandbox.server import run
+
+    return run(
+        directory, env_port if port is None else port, reset=reset, log_level=level, reason=reason
+    )
 
 
 def run_verb(settings: Settings, registry: Registry, args: argparse.Namespace) -> int:

@@ -53,6 +53,16 @@ def enqueue(
     return row
 
 
+def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are already on an outbox row (owed before, sent or not)."""
+    if not keys:
+        return set()
+    found = session.scalars(
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))
+    )
+    return {key for key in found if key is not None}
+
+
 def claim_due(
     session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
@@ -226,11 +236,3 @@ def delete_all_for(session: Session, team_id: str, user_id: str) -> int:
         ),
     )
     return rows_affected(session.execute(stmt))
-
-
-def has_dedupe_prefix(session: Session, prefix: str) -> bool:
-    """Whether any row's dedupe key starts with ``prefix`` (its work was already owed)."""
-    stmt = select(OutboxMessage.id).where(
-        OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)
-    )
-    return session.scalar(stmt.limit(1)) is not None

@@ -63,6 +63,11 @@ class Settings:
     secret_key_file: str = DEFAULT_KEY_FILE
 
     @property
+    def slack_configured(self) -> bool:
+        """Whether any Slack variable is set (none at all: ``serve`` starts the sandbox)."""
+        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
+
+    @property
     def socket_mode(self) -> bool:
         """Socket Mode when an app-level token is present, HTTP otherwise."""
         return bool(self.slack_app_token)
@@ -90,18 +95,49 @@ def _clean(raw: str | None) -> str | None:
     return value or None
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
-) -> Settings:
-    """Build :class:`Settings` from the environment, with ``.env`` filling the gaps.
-
-    Real environment variables win over ``.env`` so that a deployment can
-    override a checked-out file.
-    """
+def _values(
+    environ: Mapping[str, str] | None, env_file: str | Path | None
+) -> dict[str, str | None]:
+    """The environment over ``.env``: real variables win, so a deployment can
+    override a checked-out file."""
     values: dict[str, str | None] = {}
     if env_file is not None and Path(env_file).is_file():
         values.update(dotenv_values(env_file))
     values.update(os.environ if environ is None else environ)
+    return values
+
+
+def _port(raw: str | None) -> int:
+    port_raw = raw or "3000"
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise ConfigError("PORT", f"must be a port number, not {port_raw!r}")
+    return int(port_raw)
+
+
+def _log_level(raw: str | None, default: str = "INFO") -> str:
+    level = (raw or default).upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def sandbox_options(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> tuple[int, str]:
+    """``PORT`` and ``LOG_LEVEL`` for the sandbox, which reads no other setting.
+
+    The sandbox ignores tokens, ``SLACK_API_URL``, ``DATABASE_URL`` and ``HOST``
+    by design; it logs warnings only unless ``LOG_LEVEL`` says otherwise.
+    """
+    values = _values(environ, env_file)
+    return _port(_clean(values.get("PORT"))), _log_level(_clean(values.get("LOG_LEVEL")), "WARNING")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Build :class:`Settings` from the environment, with ``.env`` filling the gaps."""
+    values = _values(environ, env_file)
 
     def get(name: str) -> str | None:
         return _clean(values.get(name))
@@ -119,18 +155,14 @@ def load_settings(
     if not api_url.endswith("/"):
         api_url += "/"
 
-    port_raw = get("PORT") or "3000"
-    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
-        raise ConfigError("PORT", f"must be a port number, not {port_raw!r}")
+    port = _port(get("PORT"))
 
     admins = frozenset(a.strip() for a in (get("ALLYBOT_ADMINS") or "").split(",") if a.strip())
     for admin in admins:
         if not _USER_ID.match(admin):
             raise ConfigError("ALLYBOT_ADMINS", f"has {admin!r}, which is not a Slack user id")
 
-    level = (get("LOG_LEVEL") or "INFO").upper()
-    if level not in _LOG_LEVELS:
-        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+    level = _log_level(get("LOG_LEVEL"))
 
     database_url = get("DATABASE_URL") or "sqlite:///allybot.db"
     if database_url.startswith("postgres://"):
@@ -165,7 +197,7 @@ def load_settings(
         slack_app_token=app_token,
         slack_api_url=api_url,
         database_url=database_url,
-        port=int(port_raw),
+        port=port,
         host=get("HOST") or "0.0.0.0",  # noqa: S104
         admins=admins,
         log_level=level,

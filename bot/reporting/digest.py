@@ -66,12 +66,16 @@ def send_due(services: Services) -> int:
         slot = latest_slot(now, p.tz, p.weekday, p.local_time, 1)
         if iso_week(slot) != week:
             continue
+        leads = recipients(services, p.team_id, p.id)
+        keys = {lead: f"digest:{p.id}:{week}:{lead}" for lead in leads}
+        with services.db.read() as session:
+            already = outbox_store.existing_keys(session, list(keys.values()))
+        if not set(keys.values()) - already:
+            # Every lead has this week's digest: skip the figures and the chart, which
+            # every later tick of the week would otherwise compute and throw away.
+            continue
         t = effective_threshold(p.anonymity_threshold)
         weeks = closed_weeks(now, WEEKS)
-        with services.db.read() as session:
-            already = outbox_store.has_dedupe_prefix(session, f"digest:{p.id}:{week}:")
-        if already:
-            continue
         cells = raw_cells(services, p.id, weeks)
         series = weekly_series(cells, weeks, t)
         chart = render_trend_png(weeks, series, f"{p.name}: last {WEEKS} weeks")
@@ -83,8 +87,7 @@ def send_due(services: Services) -> int:
             lines.append(f"• {name}, week by week: {shown}")
         text = "\n".join(lines)
         with services.db.transaction() as session:
-            for lead in recipients(services, p.team_id, p.id):
-                key = f"digest:{p.id}:{week}:{lead}"
+            for lead, key in keys.items():
                 if outbox.send_dm(
                     session, team_id=p.team_id, user_id=lead, text=text, now=now, dedupe_key=key
                 ):

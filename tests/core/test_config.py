@@ -66,11 +66,12 @@ def test_socket_mode_needs_no_signing_secret_http_mode_does():
         http.require_serving()
 
 
-def test_serve_without_tokens_exits_2_with_one_line(tmp_path):
+def test_serve_with_a_partial_slack_configuration_exits_2_with_one_line(tmp_path):
+    """A signing secret without a bot token is a mistake, not a wish for the sandbox."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "SLACK_SIGNING_SECRET": "abc123"},
         capture_output=True,
         text=True,
         timeout=60,

@@ -101,6 +101,8 @@ def test_restart_and_429s_lose_and_duplicate_nothing(
     for i in range(30):
         slack_fake.add_user(FakeUser(id=f"U{i:06d}", tz=ZONES[i % 3]))
     add_members(app.services.db, 30, clock.now())
+    for i in range(30):  # the strict fake knows only the workspace's real members
+        slack_fake.add_user(FakeUser(id=f"U{i:06d}", tz=ZONES[i % 3]))
     slack_fake.fail_every("chat.postMessage", 3, status=429, retry_after=0)
     end = clock.now() + timedelta(weeks=2)
     restarted = False

@@ -76,3 +76,32 @@ def test_export_writes_only_aggregates(app: AllyBot, slack: SlackSender, setting
         timeout=60,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_later_ticks_of_the_week_do_not_redraw_the_chart(
+    app: AllyBot, slack: SlackSender, clock: FrozenClock, monkeypatch
+):
+    """Every tick after the digest's slot used to compute figures and draw a PNG that
+    the outbox then threw away as a duplicate; once every lead has it, nothing is drawn."""
+    from bot.reporting import digest
+
+    drawn: list[str] = []
+    real = digest.render_trend_png
+
+    def counting(weeks, series, title):
+        drawn.append(title)
+        return real(weeks, series, title)
+
+    monkeypatch.setattr(digest, "render_trend_png", counting)
+    slack.command(ADMIN, "admin add-lead <@U0COLL30>")
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert app.scheduler.tick()["lead-digest"] == 2  # the lead and the admin
+    assert len(drawn) == 1
+    for _ in range(3):
+        clock.advance(timedelta(hours=1))
+        assert app.scheduler.tick()["lead-digest"] == 0
+    assert len(drawn) == 1
+    # A lead added later in the week still gets this week's digest, chart and all.
+    slack.command(ADMIN, "admin add-lead <@U0COLL31>")
+    assert app.scheduler.tick()["lead-digest"] == 1
+    assert len(drawn) == 2
