@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -32,6 +32,9 @@ from bot.core.services import Services
 from handlers import register_all
 from storage import migrate
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +91,48 @@ class AllyBot:
 
         return application
 
-    def serve_http(self, host: str, port: int) -> WSGIServer:
-        """Start the HTTP server in a background thread; returns it (``server_port``)."""
+    def serve_http(self, host: str, port: int, poll_interval: float = 0.5) -> WSGIServer:
+        """Start the HTTP server in a background thread; returns it (``server_port``).
+
+        ``shutdown()`` waits up to ``poll_interval`` seconds; tests pass a short one.
+        """
         server = make_server(
             host, port, self.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
-        threading.Thread(target=server.serve_forever, name="allybot-http", daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, args=(poll_interval,), name="allybot-http", daemon=True
+        ).start()
         return server
+
+    def serve_socket_mode(self, hello_timeout: float = 10.0) -> SocketModeHandler:
+        """Connect to Slack over Socket Mode; returns the handler once Slack said hello.
+
+        Why wait for ``hello``: slack_sdk 3.x's builtin ``SocketModeClient.close()``
+        can hang for ever when it runs before the client's session thread has
+        picked up the new connection, and a client that has read ``hello`` is past
+        that window; it also makes "connected" true when it is logged.  ``serve()``
+        and the tests connect through here.  On a timeout the handler is left
+        alone (closing it is what could hang) and :class:`TimeoutError` is raised.
+        """
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(self.bolt, self.settings.slack_app_token)
+        hello = threading.Event()
+
+        def watch(text: str) -> None:
+            try:
+                message = json.loads(text)
+            except ValueError:
+                return
+            if isinstance(message, dict) and message.get("type") == "hello":
+                hello.set()
+
+        handler.client.on_message_listeners.append(watch)
+        handler.client.connect()  # what handler.connect() does; it is untyped
+        if not hello.wait(hello_timeout):
+            raise TimeoutError(f"Slack sent no Socket Mode hello within {hello_timeout:g} s")
+        handler.client.on_message_listeners.remove(watch)
+        return handler
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -200,10 +238,7 @@ def serve(settings: Settings) -> int:
     socket_handler: Any = None
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token)
-            socket_handler.connect()
+            socket_handler = bot.serve_socket_mode()
             log.info("allybot connected in Socket Mode")
         else:
             server = bot.serve_http(settings.host, settings.port)

@@ -26,7 +26,12 @@ from bot.sandbox.slackfake import SlackFake
 from storage.models import Member
 from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.slack_requests import SlackSender
-from tests.support.socket_mode import SocketModeSender, connect_and_wait_for_hello
+from tests.support.socket_mode import (
+    NO_ACK_STATUS,
+    SocketModeSender,
+    close_promptly,
+    connect_and_wait_for_hello,
+)
 
 APP_TOKEN = "xapp-1-A0ALLYBOT-1-journeys"
 
@@ -44,19 +49,17 @@ def settings(settings: Settings, slack_fake: SlackFake) -> Settings:
 def socket_slack(
     app: AllyBot, settings: Settings, slack_fake: SlackFake
 ) -> Iterator[SocketModeSender]:
-    """The app connected as ``serve()`` connects it; closed before the app and the fake.
+    """The app connected by ``serve_socket_mode()``, as ``serve()`` connects it.
 
-    ``connect_and_wait_for_hello(handler.client)`` stands for ``handler.connect()``
-    (which is ``handler.client.connect()``); it also waits for hello, see
-    ``tests/support/socket_mode.py`` for the slack_sdk close race it avoids.
+    Closed with Bolt's own ``handler.close()`` before the app and the fake; the
+    ``slack`` fixture of ``tests/conftest.py`` runs every other journey this way.
     """
-    handler = SocketModeHandler(app.bolt, settings.slack_app_token)
-    connect_and_wait_for_hello(handler.client)
+    handler = app.serve_socket_mode()
     assert slack_fake.socket_mode.wait_for_connections(1)
     yield SocketModeSender(
         slack_fake.socket_mode, team_id=slack_fake.team_id, fake_url=slack_fake.root_url + "/"
     )
-    handler.close()  # type: ignore[no-untyped-call]
+    close_promptly(handler.client)  # handler.close() itself: the last test
     assert slack_fake.socket_mode.protocol_errors() == []
     assert slack_fake.socket_mode.internal_errors() == []
     assert slack_fake.socket_mode.unmatched_acks() == []
@@ -152,3 +155,20 @@ def test_closing_the_handler_leaves_no_socket_threads(
         set(threading.enumerate()) - before
     )
     assert slack_fake.wait_for(lambda: slack_fake.socket_mode.active_connections == 0, timeout=3)
+
+
+def test_garbage_envelopes_break_nothing(socket_slack: SocketModeSender, app: AllyBot) -> None:
+    """Socket Mode's twin of the HTTP malformed-payload test: the app keeps serving."""
+    quick = SocketModeSender(socket_slack.server, socket_slack.team_id, ack_timeout=0.5)
+    garbage = [
+        ("events_api", {"type": "event_callback", "event": {"type": "app_home_opened", "user": 1}}),
+        ("events_api", {"type": "event_callback"}),
+        ("interactive", {"type": "mystery"}),
+        ("slash_commands", {"command": "/ally", "text": "help"}),  # no user, no team
+    ]
+    statuses = [quick._deliver(kind, payload).status for kind, payload in garbage]
+    # Bolt acks nothing it has no listener for (over HTTP: a 4xx), never fails.
+    assert statuses == [NO_ACK_STATUS, NO_ACK_STATUS, NO_ACK_STATUS, 200]
+    assert "What you can do with" in socket_slack.command("U0ALLY01", "help").text
+    with app.services.db.read() as s:
+        assert s.scalar(select(Member)) is None
