@@ -56,7 +56,8 @@ class AllyBot:
         """WSGI app: Bolt's endpoint at ``/slack/events`` plus ``/healthz``.
 
         Usable under any WSGI server (gunicorn ``bot.wsgi:application``) and by
-        :meth:`serve_http`.
+        :meth:`serve_http`.  Without a signing secret (Socket Mode only) nothing
+        posted here could be verified, so ``/slack/events`` answers 404.
         """
         slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
 
@@ -70,7 +71,7 @@ class AllyBot:
                 status = "200 OK" if ok else "503 Service Unavailable"
                 start_response(status, [("Content-Type", "application/json")])
                 return [body]
-            if path == EVENTS_PATH and method == "POST":
+            if path == EVENTS_PATH and method == "POST" and self.settings.slack_signing_secret:
                 try:
                     length = int(environ.get("CONTENT_LENGTH") or 0)
                 except ValueError:
@@ -180,7 +181,9 @@ def create_app(
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        request_verification_enabled=not settings.socket_mode,
+        # Always on: Bolt skips it for Socket Mode envelopes, and HTTP must be signed
+        # even when the app also runs in Socket Mode (wsgi() closes HTTP without a secret).
+        request_verification_enabled=True,
         process_before_response=False,
     )
 

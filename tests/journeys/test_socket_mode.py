@@ -20,9 +20,11 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import select
 
-from bot.app import AllyBot
+from bot.app import AllyBot, create_app
+from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.sandbox.slackfake import SlackFake
+from storage.db import Database
 from storage.models import Member
 from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.slack_requests import SlackSender
@@ -172,3 +174,38 @@ def test_garbage_envelopes_break_nothing(socket_slack: SocketModeSender, app: Al
     assert "What you can do with" in socket_slack.command("U0ALLY01", "help").text
     with app.services.db.read() as s:
         assert s.scalar(select(Member)) is None
+
+
+def test_a_socket_mode_app_still_refuses_forged_http(
+    app: AllyBot, served: str, slack_fake: SlackFake
+) -> None:
+    """The attack: the WSGI endpoint of a Socket Mode app (gunicorn with an app token).
+
+    Socket Mode needs no signature, but anything reaching ``/slack/events`` over
+    HTTP still must carry one, or anyone could post ``/ally admin`` as an admin.
+    """
+    http = SlackSender(served, SIGNING_SECRET, slack_fake.team_id, slack_fake.root_url + "/")
+    forged = http.command(ADMIN, "join ally", secret="not-the-secret")
+    unsigned = http.command(ADMIN, "join ally", sign=False)
+    assert (forged.status, unsigned.status) == (401, 401)
+    with app.services.db.read() as s:
+        assert s.scalar(select(Member)) is None
+
+
+def test_without_a_signing_secret_http_is_closed(
+    database: Database, settings: Settings, clock: FrozenClock, slack_fake: SlackFake
+) -> None:
+    """Socket Mode alone (no signing secret): nothing over HTTP can be verified, so 404."""
+    bot = create_app(replace(settings, slack_signing_secret=None), clock=clock)
+    server = bot.serve_http("127.0.0.1", 0, poll_interval=0.02)
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        http = SlackSender(url, "a-guess", slack_fake.team_id, slack_fake.root_url + "/")
+        for reply in (http.command(ADMIN, "join ally"), http.command(ADMIN, "help", sign=False)):
+            assert reply.status == 404
+        with bot.services.db.read() as s:
+            assert s.scalar(select(Member)) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+        bot.close()
