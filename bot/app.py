@@ -7,6 +7,7 @@ Tests call it with their own settings, clock and Slack fake.
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -36,6 +37,9 @@ from handlers import register_all
 from storage import members as members_store
 from storage import migrate
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,36 @@ class AllyBot:
             raise TypeError("serve_http takes a server from bind_http")
         server.app.target = self.wsgi()
         return server.start()
+
+    def serve_socket_mode(self, hello_timeout: float = 10.0) -> SocketModeHandler:
+        """Connect to Slack over Socket Mode; returns the handler once Slack said hello.
+
+        Why wait for ``hello``: slack_sdk 3.x's builtin ``SocketModeClient.close()``
+        can hang for ever when it runs before the client's session thread has
+        picked up the new connection, and a client that has read ``hello`` is past
+        that window; it also makes "connected" true when it is logged.  ``serve()``
+        and the tests connect through here.  On a timeout the handler is left
+        alone (closing it is what could hang) and :class:`TimeoutError` is raised.
+        """
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(self.bolt, self.settings.slack_app_token)
+        hello = threading.Event()
+
+        def watch(text: str) -> None:
+            try:
+                message = json.loads(text)
+            except ValueError:
+                return
+            if isinstance(message, dict) and message.get("type") == "hello":
+                hello.set()
+
+        handler.client.on_message_listeners.append(watch)
+        handler.client.connect()  # what handler.connect() does; it is untyped
+        if not hello.wait(hello_timeout):
+            raise TimeoutError(f"Slack sent no Socket Mode hello within {hello_timeout:g} s")
+        handler.client.on_message_listeners.remove(watch)
+        return handler
 
     def start_background(self) -> None:
         self.scheduler.start()
@@ -187,7 +221,9 @@ def create_app(
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        request_verification_enabled=not settings.socket_mode,
+        # Always on: Bolt skips it for Socket Mode envelopes, and HTTP must be signed
+        # even when the app also runs in Socket Mode (wsgi() closes HTTP without a secret).
+        request_verification_enabled=True,
         process_before_response=False,
         logger=_bolt_logger(),
         listener_executor=ThreadPoolExecutor(
@@ -233,10 +269,7 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
     socket_handler: Any = None
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token)
-            socket_handler.connect()
+            socket_handler = bot.serve_socket_mode()
             log.info("allybot connected in Socket Mode")
         else:
             server = bot.serve_http(settings.host, settings.port, listening)

@@ -102,7 +102,9 @@ def application(bolt_handler: WsgiApp, services: Services) -> WsgiApp:
             body = json.dumps({"ok": ok}).encode()
             status = "200 OK" if ok else "503 Service Unavailable"
             return _answer(start_response, status, body, "application/json")
-        if path != EVENTS_PATH or method != "POST":
+        if path != EVENTS_PATH or method != "POST" or verifier is None:
+            # Without a signing secret (Socket Mode only) nothing posted here could be
+            # verified, so the endpoint does not exist.
             return _answer(start_response, "404 Not Found", b"not found")
         try:
             length = int(str(environ.get("CONTENT_LENGTH") or 0))
@@ -115,7 +117,7 @@ def application(bolt_handler: WsgiApp, services: Services) -> WsgiApp:
         body = environ["wsgi.input"].read(length) if length else b""
         if len(body) != length:
             return _answer(start_response, "400 Bad Request", b"incomplete body")
-        if verifier is not None and not _is_ssl_check(body):
+        if not _is_ssl_check(body):
             timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
             signature = environ.get("HTTP_X_SLACK_SIGNATURE")
             if not verifier.is_valid(body, timestamp, signature):

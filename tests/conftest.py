@@ -1,5 +1,13 @@
 """Shared fixtures: a real database per test (SQLite file or PostgreSQL), the Slack
-fake on loopback, a frozen clock, and the app served over real HTTP."""
+fake on loopback, a frozen clock, and the app driven over both of Slack's transports.
+
+Every test that uses the ``slack`` fixture runs twice: ``transport="http"`` (signed
+HTTP posts to the served endpoint) and ``transport="socket"`` (Socket Mode, the
+manifest's default: envelopes over the fake's WebSocket, answered by acks).  The
+Socket Mode run is on SQLite only, since the transport is independent of the
+database.  Tests about HTTP itself (signatures, raw bodies, status codes) are
+marked ``http_only``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,14 +30,43 @@ from bot.sandbox.slackfake import FakeUser, SlackFake
 from storage import migrate
 from storage.db import Database
 from tests.support.pgserver import PostgresServer
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender, SlackSender
+from tests.support.socket_mode import SocketModeSender, close_promptly
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+#: The app-level token of the Socket Mode runs (registered with the fake).
+APP_TOKEN = "xapp-1-A0ALLYBOT-1-test"
+TRANSPORTS = ("http", "socket")
 ADMIN = "UADMIN01"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 #: The master secret every test app runs with (never a real one).
 TEST_SECRET_KEY = "11" * 32
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that talks to the app through ``slack`` over both transports."""
+    if "slack" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("http_only"):
+        metafunc.parametrize("transport", TRANSPORTS, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop Socket Mode on PostgreSQL: the transport does not depend on the database."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        both = params.get("transport") == "socket" and params.get("db_url") == "postgres"
+        (dropped if both else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest) -> str:
+    """``"http"`` or ``"socket"``; HTTP for tests that are not parametrized."""
+    return str(getattr(request, "param", "http"))
 
 
 @pytest.fixture(autouse=True)
@@ -95,8 +133,9 @@ def slack_fake(request: pytest.FixtureRequest) -> Iterator[SlackFake]:
 
 
 @pytest.fixture
-def settings(db_url: str, slack_fake: SlackFake) -> Settings:
-    return Settings(
+def settings(db_url: str, slack_fake: SlackFake, transport: str) -> Settings:
+    """The app's settings; over Socket Mode also an app-level token the fake knows."""
+    base = Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack_fake.base_url,
@@ -107,6 +146,10 @@ def settings(db_url: str, slack_fake: SlackFake) -> Settings:
         port=0,
         secret_key=TEST_SECRET_KEY,
     )
+    if transport != "socket":
+        return base
+    slack_fake.add_token(APP_TOKEN)
+    return replace(base, slack_app_token=APP_TOKEN)
 
 
 @pytest.fixture
@@ -138,14 +181,38 @@ def served(app: AllyBot) -> Iterator[str]:
 
 
 @pytest.fixture
-def slack(served: str, slack_fake: SlackFake) -> SlackSender:
-    return SlackSender(
-        served,
-        SIGNING_SECRET,
-        team_id=slack_fake.team_id,
-        fake_url=slack_fake.root_url + "/",
-        fake=slack_fake,
-    )
+def slack(
+    transport: str, app: AllyBot, slack_fake: SlackFake, request: pytest.FixtureRequest
+) -> Iterator[PayloadSender]:
+    """The app as Slack reaches it: signed HTTP, or Socket Mode as ``serve()`` connects.
+
+    Over Socket Mode the handler is closed before the app and the fake, and
+    the fake's Socket Mode server must have seen no protocol error, no bug of
+    its own and no ack that answered nothing.
+    """
+    fake_url = slack_fake.root_url + "/"
+    if transport == "http":
+        served: str = request.getfixturevalue("served")
+        yield SlackSender(
+            served,
+            SIGNING_SECRET,
+            team_id=slack_fake.team_id,
+            fake_url=fake_url,
+            fake=slack_fake,
+        )
+        return
+    handler = app.serve_socket_mode()
+    try:
+        sender = SocketModeSender(
+            slack_fake.socket_mode, team_id=slack_fake.team_id, fake_url=fake_url
+        )
+        sender.fake = slack_fake  # a slow command's later answer comes via response_url
+        yield sender
+    finally:
+        close_promptly(handler.client)  # what handler.close() does, a second sooner
+    server = slack_fake.socket_mode
+    assert (server.protocol_errors(), server.internal_errors()) == ([], [])
+    assert server.unmatched_acks() == []
 
 
 @pytest.fixture

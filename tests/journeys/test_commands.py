@@ -11,7 +11,7 @@ from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Member, RoleGrant
 from tests.conftest import ADMIN
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 HOSTILE = "<!channel> <!everyone> <!here> <@U0ALLY01> <https://evil.example|click> & *bold*"
 
@@ -21,7 +21,7 @@ def count(app: AllyBot, model: type, *where: object) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_join_twice_keeps_one_membership(app: AllyBot, slack: SlackSender, slack_fake: SlackFake):
+def test_join_twice_keeps_one_membership(app: AllyBot, slack: PayloadSender, slack_fake: SlackFake):
     first = slack.command("U0ALLY01", "join ally")
     assert first.status == 200
     assert first.json()["response_type"] == "ephemeral"
@@ -40,7 +40,7 @@ def test_join_twice_keeps_one_membership(app: AllyBot, slack: SlackSender, slack
     assert len(dms) == 1 and "Welcome" in dms[0].args["text"]
 
 
-def test_pause_resume_leave_and_status(app: AllyBot, slack: SlackSender):
+def test_pause_resume_leave_and_status(app: AllyBot, slack: PayloadSender):
     assert "not in the programme" in slack.command("U0COLL01", "status").text
     slack.command("U0COLL01", "join colleague")
     assert "*colleague*" in slack.command("U0COLL01", "status").text
@@ -54,14 +54,14 @@ def test_pause_resume_leave_and_status(app: AllyBot, slack: SlackSender):
     assert "nothing to leave" in slack.command("U0COLL01", "leave").text
 
 
-def test_unknown_subcommand_suggests_closest(slack: SlackSender):
+def test_unknown_subcommand_suggests_closest(slack: PayloadSender):
     reply = slack.command("U0ALLY02", "jion ally")
     assert reply.status == 200
     assert "Did you mean `/ally join`?" in reply.text
     assert "/ally help" in slack.command("U0ALLY02", "").text
 
 
-def test_member_admin_command_is_refused_and_audited(app: AllyBot, slack: SlackSender):
+def test_member_admin_command_is_refused_and_audited(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY03", "join ally")
     reply = slack.command("U0ALLY03", "admin add-admin <@U0ALLY03|me>")
     assert "only programme admins" in reply.text
@@ -77,7 +77,7 @@ def test_member_admin_command_is_refused_and_audited(app: AllyBot, slack: SlackS
         )
 
 
-def test_admin_grants_roles_with_escaped_mentions(app: AllyBot, slack: SlackSender):
+def test_admin_grants_roles_with_escaped_mentions(app: AllyBot, slack: PayloadSender):
     reply = slack.command(ADMIN, "admin add-lead <@U0COLL05|casey>")
     assert "is now a programme lead" in reply.text
     assert "already" in slack.command(ADMIN, "admin add-lead U0COLL05").text
@@ -91,7 +91,7 @@ def test_admin_grants_roles_with_escaped_mentions(app: AllyBot, slack: SlackSend
     assert outcomes == ["ok", "ok", "ok", "invalid", "ok"]
 
 
-def test_every_admin_action_denied_for_member(app: AllyBot, slack: SlackSender):
+def test_every_admin_action_denied_for_member(app: AllyBot, slack: PayloadSender):
     actions = app.services.registry.admin_actions
     assert len(actions) >= 10
     for name in actions:
@@ -101,7 +101,7 @@ def test_every_admin_action_denied_for_member(app: AllyBot, slack: SlackSender):
     assert count(app, AuditEntry, AuditEntry.outcome == "denied") == len(actions)
 
 
-def test_hostile_text_is_escaped_in_replies(slack: SlackSender, slack_fake: SlackFake):
+def test_hostile_text_is_escaped_in_replies(slack: PayloadSender, slack_fake: SlackFake):
     reply = slack.command("U0ALLY06", HOSTILE)
     raw = reply.body
     for token in ("<!channel>", "<!everyone>", "<!here>", "<@U0ALLY01>", "<https://evil"):
@@ -112,7 +112,7 @@ def test_hostile_text_is_escaped_in_replies(slack: SlackSender, slack_fake: Slac
     assert "<!channel>" not in slack_fake.payloads_text()
 
 
-def test_overlong_command_text_is_handled(slack: SlackSender):
+def test_overlong_command_text_is_handled(slack: PayloadSender):
     reply = slack.command("U0ALLY07", "join " + "x" * 100_000)
     assert reply.status == 200
     assert "Tell me how you'd like to join" in reply.text

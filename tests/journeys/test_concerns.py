@@ -11,11 +11,11 @@ from bot.feedback.concerns import deliver_due
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import ADMIN
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def test_typed_concern_goes_to_leads_anonymously(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command(ADMIN, "admin programme lead default <@U0COLL31>")
     reply = slack.command("U0COLL05", "uncomfortable he kept <!channel> talking over me")
@@ -34,7 +34,7 @@ def test_typed_concern_goes_to_leads_anonymously(
     assert slack_fake.messages_to("U0COLL05") == []
 
 
-def test_form_with_shared_name(app: AllyBot, slack: SlackSender, slack_fake: SlackFake):
+def test_form_with_shared_name(app: AllyBot, slack: PayloadSender, slack_fake: SlackFake):
     slack.command(ADMIN, "admin programme lead default <@U0COLL32>")
     slack.block_action("U0COLL06", "checkin_uncomfortable", "1")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)

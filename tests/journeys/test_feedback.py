@@ -10,7 +10,7 @@ from bot.app import AllyBot
 from bot.feedback.anonymous import close_weeks
 from bot.sandbox.slackfake import SlackFake
 from storage.feedback_models import Feedback, FeedbackQuota, FeedbackStaging
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 HOSTILE = (
     "Allies talk over us. <!channel> <@U0ALLY01|sam> <#C0123ABCD|general> "
@@ -49,7 +49,7 @@ def submission(
 
 
 def test_form_opens_from_command_shortcut_home_and_checkin(
-    slack: SlackSender, slack_fake: SlackFake
+    slack: PayloadSender, slack_fake: SlackFake
 ):
     reply = slack.command("U0COLL01", "feedback")
     assert "never stored" in reply.text
@@ -75,7 +75,7 @@ def test_form_opens_from_command_shortcut_home_and_checkin(
 
 
 def test_stored_without_identity_and_scrubbed(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog, debug_logs
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, caplog, debug_logs
 ):
     logged = debug_logs("DEBUG")  # allybot's own logging, as `allybot serve` sets it up
     reply = slack.interaction(submission("U0COLL02", slack.team_id, HOSTILE))
@@ -120,7 +120,7 @@ def test_feedback_table_cannot_identify_an_author(app: AllyBot):
     assert quota == {"key", "week", "submission"}
 
 
-def test_one_item_per_category_per_week_without_identity(app: AllyBot, slack: SlackSender, clock):
+def test_one_item_per_category_per_week_without_identity(app: AllyBot, slack: PayloadSender, clock):
     """Changed from "three a week": one per person per category per week, so a cell
     of k items holds k different people."""
     ok = slack.interaction(submission("U0COLL03", slack.team_id, "point", "V1"))

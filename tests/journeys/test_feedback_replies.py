@@ -17,11 +17,11 @@ from storage.models import OutboxMessage
 from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def test_lead_reply_author_reads_and_answers(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack_fake.add_user(FakeUser(id="U0COLL40", tz="America/New_York"))  # the lead
     slack.command(ADMIN, "admin add-lead <@U0COLL40>")

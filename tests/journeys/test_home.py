@@ -11,7 +11,7 @@ from bot.app import AllyBot
 from bot.sandbox.slackfake import SlackFake
 from storage.models import Member
 from tests.conftest import ADMIN
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def home_opened(user: str) -> dict[str, str]:
@@ -24,7 +24,7 @@ def last_home(fake: SlackFake, user: str) -> str:
     return json.dumps(calls[-1].args["view"])
 
 
-def test_non_member_sees_join_buttons(slack: SlackSender, slack_fake: SlackFake):
+def test_non_member_sees_join_buttons(slack: PayloadSender, slack_fake: SlackFake):
     assert slack.event(home_opened("U0COLL02")).status == 200
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, timeout=10)
     view = last_home(slack_fake, "U0COLL02")
@@ -32,7 +32,7 @@ def test_non_member_sees_join_buttons(slack: SlackSender, slack_fake: SlackFake)
     assert "Programme tools" not in view
 
 
-def test_event_retried_with_same_id_is_handled_once(slack: SlackSender, slack_fake: SlackFake):
+def test_event_retried_with_same_id_is_handled_once(slack: PayloadSender, slack_fake: SlackFake):
     event = home_opened("U0ALLY01")
     assert slack.event(event, event_id="Ev0RETRY1").status == 200
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -43,7 +43,7 @@ def test_event_retried_with_same_id_is_handled_once(slack: SlackSender, slack_fa
     assert slack_fake.count("views.publish") == 1
 
 
-def test_ten_concurrent_deliveries_are_handled_once(slack: SlackSender, slack_fake: SlackFake):
+def test_ten_concurrent_deliveries_are_handled_once(slack: PayloadSender, slack_fake: SlackFake):
     event = home_opened("U0ALLY02")
     statuses: list[int] = []
     threads = [
@@ -63,7 +63,7 @@ def test_ten_concurrent_deliveries_are_handled_once(slack: SlackSender, slack_fa
 
 
 def test_home_buttons_change_membership_and_refresh(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     assert slack.block_action("U0COLL03", "home_join_colleague", "colleague").status == 200
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, timeout=10)
@@ -82,20 +82,20 @@ def test_home_buttons_change_membership_and_refresh(
         assert member is not None and member.status == "left"
 
 
-def test_unknown_action_changes_nothing(app: AllyBot, slack: SlackSender, slack_fake: SlackFake):
+def test_unknown_action_changes_nothing(app: AllyBot, slack: PayloadSender, slack_fake: SlackFake):
     assert slack.block_action("U0ALLY09", "home_make_me_admin", "yes").status == 200
     assert not slack_fake.wait_for(lambda: slack_fake.count("views.publish") > 0, timeout=1.5)
     with app.services.db.read() as s:
         assert s.scalar(select(Member)) is None
 
 
-def test_admins_see_programme_tools(slack: SlackSender, slack_fake: SlackFake):
+def test_admins_see_programme_tools(slack: PayloadSender, slack_fake: SlackFake):
     slack.event(home_opened(ADMIN))
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, timeout=10)
     assert "Programme tools" in last_home(slack_fake, ADMIN)
 
 
-def test_user_change_refreshes_a_members_time_zone(app: AllyBot, slack: SlackSender):
+def test_user_change_refreshes_a_members_time_zone(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY11", "join ally")
     event = {
         "type": "user_change",

@@ -148,6 +148,7 @@ def test_modal_state_of_the_wrong_shape_is_an_error_under_the_form(
     assert dump(app.services.db) == before
 
 
+@pytest.mark.http_only
 def test_malformed_signature_headers_are_401_not_500(app: AllyBot, slack: SlackSender):
     form = urllib.parse.urlencode(
         {"command": "/ally", "text": "join ally", "user_id": "U0ALLY01", "team_id": "T0ALLYBOT"}
@@ -177,6 +178,7 @@ def test_malformed_signature_headers_are_401_not_500(app: AllyBot, slack: SlackS
     assert dump(app.services.db)["member"] == []
 
 
+@pytest.mark.http_only
 def test_only_slacks_content_types_are_accepted(app: AllyBot, slack: SlackSender):
     body = json.dumps({"type": "url_verification", "challenge": "c"})
     for content_type in ["text/plain", "multipart/form-data; boundary=x", "application/xml", ""]:
@@ -184,6 +186,7 @@ def test_only_slacks_content_types_are_accepted(app: AllyBot, slack: SlackSender
     assert slack.post(body, "application/json; charset=utf-8").status == 200
 
 
+@pytest.mark.http_only
 def test_an_event_whose_event_is_a_string_is_a_400(app: AllyBot, slack: SlackSender):
     envelope = {
         "team_id": slack.team_id,
@@ -195,6 +198,7 @@ def test_an_event_whose_event_is_a_string_is_a_400(app: AllyBot, slack: SlackSen
     assert slack.post(json.dumps(envelope), "application/json").status == 400
 
 
+@pytest.mark.http_only
 def test_a_signed_command_without_a_workspace_is_refused(app: AllyBot, slack: SlackSender):
     form = {"command": "/ally", "text": "join ally", "user_id": "U0ALLY01", "user_name": "x"}
     reply = slack.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
@@ -207,6 +211,7 @@ def test_a_signed_command_without_a_workspace_is_refused(app: AllyBot, slack: Sl
     assert dump(app.services.db)["workspace"] == []
 
 
+@pytest.mark.http_only
 def test_a_malformed_user_id_is_refused(app: AllyBot, slack: SlackSender):
     for user in ["U" + "A" * 60, "not-a-user", "U0\x00X"]:
         assert slack.command(user, "join ally").status == 400

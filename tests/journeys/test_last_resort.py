@@ -59,6 +59,7 @@ def test_a_broken_database_gives_an_apology_with_a_reference(
     assert "daily batch" in slack.command("U0ALLY01", "uncomfortable again").text
 
 
+@pytest.mark.http_only
 def test_an_event_while_the_database_is_down_is_503_and_redelivered(
     app: AllyBot, slack: SlackSender, slack_fake
 ):

@@ -23,7 +23,7 @@ from storage.models import MessageRef, OutboxMessage
 from storage.pairing_models import CheckinOutcome, Pair, PairDeparture, PairParticipant, PairRule
 from tests.conftest import ADMIN
 from tests.journeys.test_pairing_flow import deliver, enrol, rounds_in_db
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 ALLY, COLLEAGUE = "U0ALLY00", "U0COLL00"
 CHECKIN_BUTTONS = ("pair_met", "pair_not_yet", "pair_end", "checkin_not_yet", "checkin_wont")
@@ -85,7 +85,7 @@ def dms(slack_fake: SlackFake, user: str) -> list[str]:
     ]
 
 
-def press(slack: SlackSender, slack_fake: SlackFake, user: str, action: str, value: str) -> str:
+def press(slack: PayloadSender, slack_fake: SlackFake, user: str, action: str, value: str) -> str:
     """Click a button; the private answer Bolt posted to the response URL."""
     before = len(slack_fake.response_url_posts())
     assert slack.block_action(user, action, value).status == 200
@@ -111,7 +111,7 @@ def assert_names_nobody(texts: list[str], *users: str) -> None:
 
 
 def test_admin_removes_a_pair_both_told_intro_updated_old_buttons_answer(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -180,7 +180,7 @@ def test_admin_removes_a_pair_both_told_intro_updated_old_buttons_answer(
 
 
 def test_removed_pair_does_not_count_as_a_repeat_or_a_formed_pair(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -193,7 +193,7 @@ def test_removed_pair_does_not_count_as_a_repeat_or_a_formed_pair(
 
 
 def test_swap_tells_the_one_leaving_and_introduces_the_one_joining(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     allies = ["U0ALLY00", "U0ALLY01", "U0ALLY02"]
     enrol(slack, allies=allies, colleagues=["U0COLL00", "U0COLL01"])
@@ -238,7 +238,7 @@ def test_swap_tells_the_one_leaving_and_introduces_the_one_joining(
 
 
 def test_admin_added_pair_says_the_admins_arranged_it(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=["U0ALLY00", "U0ALLY01"], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -254,7 +254,7 @@ def test_admin_added_pair_says_the_admins_arranged_it(
 
 
 def test_swap_on_a_pair_that_has_ended_is_refused_and_changes_nothing(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     enrol(slack, allies=["U0ALLY00", "U0ALLY01"], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -271,7 +271,7 @@ def test_swap_on_a_pair_that_has_ended_is_refused_and_changes_nothing(
 
 
 def test_partner_leaves_the_other_is_told_and_offered_a_new_buddy_next_round(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     allies = ["U0ALLY00", "U0ALLY01", "U0ALLY02"]
     enrol(slack, allies=allies, colleagues=["U0COLL00", "U0COLL01"])
@@ -314,7 +314,7 @@ def test_partner_leaves_the_other_is_told_and_offered_a_new_buddy_next_round(
 
 
 def test_partner_pauses_the_other_is_told_without_naming_them(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -339,7 +339,7 @@ def test_partner_pauses_the_other_is_told_without_naming_them(
 
 
 def test_partner_forgets_the_other_is_told_and_no_trace_remains(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -362,7 +362,7 @@ def test_partner_forgets_the_other_is_told_and_no_trace_remains(
 
 
 def test_forget_before_the_intro_went_out_sends_no_intro_and_no_update(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -374,7 +374,7 @@ def test_forget_before_the_intro_went_out_sends_no_intro_and_no_update(
 
 
 def test_removed_before_the_intro_went_out_the_intro_is_updated_once_sent(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin pair run")
@@ -387,7 +387,7 @@ def test_removed_before_the_intro_went_out_the_intro_is_updated_once_sent(
 
 
 def test_ignored_intros_pause_tells_last_rounds_buddy(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     colleagues = ["U0COLL00", "U0COLL01", "U0COLL02"]
     enrol(slack, allies=[ALLY], colleagues=colleagues)
@@ -406,7 +406,7 @@ def test_ignored_intros_pause_tells_last_rounds_buddy(
 
 
 def test_a_peer_group_carries_on_when_one_steps_back(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command(ADMIN, "admin programme set default peer-pairs=yes")
     allies = ["U0ALLY00", "U0ALLY01", "U0ALLY02"]
@@ -437,7 +437,7 @@ def test_a_peer_group_carries_on_when_one_steps_back(
 
 
 def test_leaving_one_programme_only_touches_its_pairs(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])
     slack.command(ADMIN, "admin programme create engineering")
@@ -460,7 +460,7 @@ def test_leaving_one_programme_only_touches_its_pairs(
 
 
 def test_intro_location_is_all_that_is_kept(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     """A database reader finds where an intro is (channel, ts), never who or what."""
     enrol(slack, allies=[ALLY], colleagues=[COLLEAGUE])

@@ -16,13 +16,13 @@ from storage.models import Member
 from storage.pairing_models import CheckinOutcome, PairingRound, PairParticipant, PairRule
 from tests.conftest import ADMIN
 from tests.support.helpers import drain, status_counts
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 ALLIES = [f"U0ALLY{i:02d}" for i in range(10)]
 COLLEAGUES = [f"U0COLL{i:02d}" for i in range(6)]
 
 
-def enrol(slack: SlackSender, allies=ALLIES, colleagues=COLLEAGUES) -> None:
+def enrol(slack: PayloadSender, allies=ALLIES, colleagues=COLLEAGUES) -> None:
     for user in allies:
         assert "Welcome" in slack.command(user, "join ally").text
     for user in colleagues:
@@ -52,7 +52,7 @@ def deliver(app: AllyBot, clock: FrozenClock, passes: int = 60) -> None:
 
 
 def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack)
     sat_out_by_round: list[set[str]] = []
@@ -82,7 +82,7 @@ def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(
 
 
 def test_every_pair_gets_one_intro_despite_429s(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack)
     slack_fake.fail_every("conversations.open", 2, status=429, retry_after=0)
@@ -102,7 +102,7 @@ def test_every_pair_gets_one_intro_despite_429s(
 
 
 def test_paused_and_departed_members_are_never_paired(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:4], colleagues=COLLEAGUES[:4])
     slack.command("U0ALLY00", "pause 2 weeks")
@@ -113,7 +113,9 @@ def test_paused_and_departed_members_are_never_paired(
     assert len(rounds_in_db(app)[-1]) == 3
 
 
-def test_impossible_rules_give_a_best_effort_round_with_a_report(app: AllyBot, slack: SlackSender):
+def test_impossible_rules_give_a_best_effort_round_with_a_report(
+    app: AllyBot, slack: PayloadSender
+):
     enrol(slack, allies=ALLIES[:2], colleagues=COLLEAGUES[:1])
     for ally in ALLIES[:2]:
         slack.command(ADMIN, f"admin rule never <@{ally}> <@{COLLEAGUES[0]}>")
@@ -125,7 +127,7 @@ def test_impossible_rules_give_a_best_effort_round_with_a_report(app: AllyBot, s
 
 
 def test_scheduled_round_fires_at_programme_local_time(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:2], colleagues=COLLEAGUES[:2])
     # Start is Monday 2026-03-02 09:00 UTC; Wednesday 10:00 in New York is 15:00 UTC.
@@ -150,7 +152,7 @@ def _my_pair(app: AllyBot, user: str) -> int:
 
 
 def test_checkin_answers_land_in_the_database(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     slack.command(ADMIN, "admin pair run")
@@ -198,7 +200,7 @@ def test_checkin_answers_land_in_the_database(
 
 
 def test_end_pairing_blocks_the_pair_for_good(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     slack.command(ADMIN, "admin pair run")
@@ -216,7 +218,7 @@ def test_end_pairing_blocks_the_pair_for_good(
 
 
 def test_nudge_after_checkin_delay_once(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     slack.command(ADMIN, "admin pair run")
@@ -230,7 +232,7 @@ def test_nudge_after_checkin_delay_once(
 
 
 def test_three_ignored_intros_pause_the_member(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:3])
     for _ in range(3):
@@ -264,7 +266,7 @@ def _in_pair(app: AllyBot, pair_id: int, user: str) -> bool:
         return store.participant(s, pair_id, user) is not None
 
 
-def test_never_list_is_private_and_respected(app: AllyBot, slack: SlackSender):
+def test_never_list_is_private_and_respected(app: AllyBot, slack: PayloadSender):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     reply = slack.command("U0COLL00", "never <@U0ALLY00|sam>")
     assert "won't be paired" in reply.text
@@ -273,7 +275,7 @@ def test_never_list_is_private_and_respected(app: AllyBot, slack: SlackSender):
     assert rounds_in_db(app)[-1] == []
 
 
-def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack: SlackSender):
+def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack: PayloadSender):
     enrol(slack, allies=ALLIES[:2], colleagues=COLLEAGUES[:2])
     assert "Created" in slack.command(ADMIN, "admin programme create engineering").text
     assert "You're in" in slack.command("U0ALLY00", "programmes join engineering").text
@@ -286,7 +288,7 @@ def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack:
 
 
 def test_answers_are_final_once_their_week_is_over(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     slack.command(ADMIN, "admin pair run")
@@ -300,7 +302,7 @@ def test_answers_are_final_once_their_week_is_over(
 
 
 def test_admin_adjusts_the_current_round_and_sees_history(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES[:3], colleagues=COLLEAGUES[:2])
     slack.command(ADMIN, "admin pair run")

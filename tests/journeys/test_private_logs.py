@@ -13,6 +13,7 @@ import json
 import logging
 import urllib.parse
 
+import pytest
 from sqlalchemy import select, text
 
 from bot.app import AllyBot
@@ -28,6 +29,9 @@ FORGED = "HERON-forged-words-3307"
 STORED = "PLOVER-db-error-words-6614"
 AUTHOR, REFLECTOR, FORGER, UNLUCKY = "U0COLL07", "U0ALLY07", "U0FORGED9", "U0COLL08"
 SECRETS = (FEEDBACK, JOURNAL, FORGED, STORED, AUTHOR, REFLECTOR, FORGER, UNLUCKY)
+
+#: About HTTP itself (signed bodies, replays, status codes): not run over Socket Mode.
+pytestmark = pytest.mark.http_only
 
 
 class Raw(logging.Handler):

@@ -11,7 +11,7 @@ from bot.programmes.form import FIELDS
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Programme
 from tests.conftest import ADMIN
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def submission(user: str, team: str, values: dict[str, str]) -> dict:
@@ -36,7 +36,7 @@ def submission(user: str, team: str, values: dict[str, str]) -> dict:
 
 
 def test_admin_opens_and_saves_the_programme_form(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
@@ -57,7 +57,7 @@ def test_admin_opens_and_saves_the_programme_form(
 
 
 def test_members_get_no_form_and_forged_saves_change_nothing(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.command("U0ALLY01", "join ally")
     slack.block_action("U0ALLY01", "programme_configure", "default")

@@ -12,7 +12,7 @@ from bot.app import AllyBot
 from bot.sandbox.slackfake import SlackFake
 from storage.prompt_models import PromptEntry
 from tests.conftest import ADMIN, TEST_SECRET_KEY
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def form(user: str, team: str, **values: str) -> dict:
@@ -43,7 +43,7 @@ def entry(app: AllyBot, prompt_id: str) -> tuple[bool, str, int] | None:
 
 
 def test_admin_form_adds_edits_disables_and_moves(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.block_action(ADMIN, "prompts_manage")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
@@ -74,7 +74,7 @@ def test_admin_form_adds_edits_disables_and_moves(
     assert bad.json()["response_action"] == "errors"
 
 
-def test_member_cannot_use_the_prompt_form(app: AllyBot, slack: SlackSender, slack_fake):
+def test_member_cannot_use_the_prompt_form(app: AllyBot, slack: PayloadSender, slack_fake):
     reply = slack.interaction(
         form("U0ALLY01", slack.team_id, action="disable", prompt_id="privilege-01")
     )

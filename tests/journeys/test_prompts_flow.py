@@ -15,7 +15,7 @@ from storage.models import Member
 from storage.prompt_models import JournalEntry, PromptDelivery, PromptSchedule
 from tests.conftest import ADMIN
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def prompt_dms(fake: SlackFake, user: str) -> list:
@@ -33,7 +33,7 @@ def run_until(app: AllyBot, clock: FrozenClock, until: datetime, step=timedelta(
 
 
 def test_weekly_prompt_arrives_at_local_time_and_buttons_work(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command("U0COLL01", "join colleague")  # America/New_York
     with app.services.db.read() as s:
@@ -94,7 +94,7 @@ def test_weekly_prompt_arrives_at_local_time_and_buttons_work(
         assert s.scalar(select(PromptSchedule.cadence)) == "fortnightly"
 
 
-def test_preferences_by_command_and_working_hours(app: AllyBot, slack: SlackSender):
+def test_preferences_by_command_and_working_hours(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")  # Europe/London
     reply = slack.command("U0ALLY01", "prompts weekly thursday 07:30")
     assert "weekly" in reply.text and "Thursday" in reply.text
@@ -109,7 +109,7 @@ def test_preferences_by_command_and_working_hours(app: AllyBot, slack: SlackSend
 
 
 def test_reflect_now_journal_export_and_forget(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command("U0ALLY02", "join ally")
     reply = slack.command("U0ALLY02", "reflect")
@@ -145,7 +145,7 @@ def test_reflect_now_journal_export_and_forget(
     assert "not in the programme" in slack.command("U0ALLY02", "status").text
 
 
-def test_admin_manages_prompts_and_disabled_ones_are_never_sent(app: AllyBot, slack: SlackSender):
+def test_admin_manages_prompts_and_disabled_ones_are_never_sent(app: AllyBot, slack: PayloadSender):
     listing = slack.command(ADMIN, "admin prompts list")
     assert "prompts*" in listing.text
     assert "only programme admins" in slack.command("U0ALLY03", "admin prompts disable x").text
@@ -166,7 +166,7 @@ def test_admin_manages_prompts_and_disabled_ones_are_never_sent(app: AllyBot, sl
 
 
 def test_prompt_rhythm_changes_from_the_app_home(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.command("U0ALLY04", "join ally")
     slack.block_action("U0ALLY04", "home_prompts_fortnightly", "fortnightly")
@@ -186,7 +186,7 @@ def test_prompt_rhythm_changes_from_the_app_home(
 
 
 def test_journal_text_never_reaches_logs_or_other_people(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, caplog, debug_logs
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, caplog, debug_logs
 ):
     logged = debug_logs("DEBUG")  # allybot's own logging, as `allybot serve` sets it up
     slack.command("U0ALLY05", "join ally")

@@ -24,6 +24,9 @@ from storage.models import OutboxMessage, RequestReplay
 from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.slack_requests import Response, SlackSender
 
+#: About HTTP itself (signed bodies, replays, status codes): not run over Socket Mode.
+pytestmark = pytest.mark.http_only
+
 
 def signed_command(slack: SlackSender, user: str, text: str) -> tuple[str, int]:
     form = {

@@ -23,7 +23,7 @@ from storage.models import Programme
 from storage.pairing_models import PairingRound
 from tests.conftest import ADMIN
 from tests.journeys.test_pairing_flow import deliver, enrol
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 ALLIES = ["U0ALLY00", "U0ALLY01"]
 COLLEAGUES = ["U0COLL00", "U0COLL01"]
@@ -62,7 +62,7 @@ def second_app(settings: Settings, clock: FrozenClock) -> Iterator[AllyBot]:
 
 
 def test_manual_run_at_0820_is_the_10_00_round(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES, colleagues=COLLEAGUES)
     assert "Updated" in slack.command(ADMIN, WEEKLY_TUESDAY_10_LONDON).text
@@ -89,7 +89,7 @@ def test_manual_run_at_0820_is_the_10_00_round(
 
 
 def test_manual_run_the_day_before_is_last_periods_round(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     """Only the round day itself counts as "today's round"; the day before, a manual
     run fills the latest period, and the scheduler still runs the next one."""
@@ -118,7 +118,7 @@ SCHEDULE_CHANGES = [
 
 @pytest.mark.parametrize(("base", "change"), SCHEDULE_CHANGES)
 def test_schedule_change_to_a_past_hour_starts_no_round_and_says_when(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock, base: str, change: str
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock, base: str, change: str
 ):
     slack.command(ADMIN, f"admin programme set default {base}")
     clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))
@@ -145,7 +145,7 @@ def test_schedule_change_to_a_past_hour_starts_no_round_and_says_when(
 
 
 def test_next_round_is_shown_in_the_programme_zone_across_dst(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     """03:00 in New York on Monday 9 March 2026 is 07:00 UTC (the clocks moved on the 8th)."""
     reply = slack.command(
@@ -165,7 +165,7 @@ def test_next_round_is_shown_in_the_programme_zone_across_dst(
 
 
 def test_next_round_skips_a_period_already_run_by_hand(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     slack.command(ADMIN, WEEKLY_TUESDAY_10_LONDON)
     clock.set(TUESDAY_0820)
@@ -178,7 +178,7 @@ def test_next_round_skips_a_period_already_run_by_hand(
 
 
 def test_programme_created_late_on_its_round_day_waits_for_the_next_slot(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     reply = slack.command(
         ADMIN, "admin programme create late cadence=weekly weekday=monday time=08:00 tz=UTC"
@@ -188,7 +188,7 @@ def test_programme_created_late_on_its_round_day_waits_for_the_next_slot(
 
 
 def test_two_instances_create_one_round_per_period(
-    app: AllyBot, second_app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, second_app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     enrol(slack, allies=ALLIES, colleagues=COLLEAGUES)
     slack.command(ADMIN, WEEKLY_TUESDAY_10_LONDON)
@@ -220,7 +220,7 @@ def test_two_instances_create_one_round_per_period(
 
 
 def test_manual_run_on_one_instance_then_tick_on_another(
-    app: AllyBot, second_app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, second_app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     slack.command(ADMIN, WEEKLY_TUESDAY_10_LONDON)
     clock.set(TUESDAY_0820)
@@ -233,7 +233,7 @@ def test_manual_run_on_one_instance_then_tick_on_another(
 @pytest.mark.parametrize(("late", "runs"), [(timedelta(hours=8), 1), (timedelta(hours=25), 0)])
 def test_a_missed_round_still_runs_after_a_restart_within_the_catch_up_window(
     app: AllyBot,
-    slack: SlackSender,
+    slack: PayloadSender,
     settings: Settings,
     clock: FrozenClock,
     late: timedelta,

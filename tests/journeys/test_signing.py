@@ -1,15 +1,22 @@
-"""Requests Slack did not sign (or signed too long ago) are refused and change nothing."""
+"""Requests Slack did not sign (or signed too long ago) are refused and change nothing.
+
+HTTP only: Socket Mode carries no signature (the WebSocket was opened with the
+app-level token), so there is nothing to forge there.
+"""
 
 from __future__ import annotations
 
 import time
 import urllib.parse
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import AllyBot
 from storage.models import Member
 from tests.support.slack_requests import SlackSender
+
+pytestmark = pytest.mark.http_only
 
 
 def members(app: AllyBot) -> int:

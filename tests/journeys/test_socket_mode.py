@@ -20,13 +20,20 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import select
 
-from bot.app import AllyBot
+from bot.app import AllyBot, create_app
+from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.sandbox.slackfake import SlackFake
+from storage.db import Database
 from storage.models import Member
 from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.slack_requests import SlackSender
-from tests.support.socket_mode import SocketModeSender, connect_and_wait_for_hello
+from tests.support.socket_mode import (
+    NO_ACK_STATUS,
+    SocketModeSender,
+    close_promptly,
+    connect_and_wait_for_hello,
+)
 
 APP_TOKEN = "xapp-1-A0ALLYBOT-1-journeys"
 
@@ -44,19 +51,17 @@ def settings(settings: Settings, slack_fake: SlackFake) -> Settings:
 def socket_slack(
     app: AllyBot, settings: Settings, slack_fake: SlackFake
 ) -> Iterator[SocketModeSender]:
-    """The app connected as ``serve()`` connects it; closed before the app and the fake.
+    """The app connected by ``serve_socket_mode()``, as ``serve()`` connects it.
 
-    ``connect_and_wait_for_hello(handler.client)`` stands for ``handler.connect()``
-    (which is ``handler.client.connect()``); it also waits for hello, see
-    ``tests/support/socket_mode.py`` for the slack_sdk close race it avoids.
+    Closed with Bolt's own ``handler.close()`` before the app and the fake; the
+    ``slack`` fixture of ``tests/conftest.py`` runs every other journey this way.
     """
-    handler = SocketModeHandler(app.bolt, settings.slack_app_token)
-    connect_and_wait_for_hello(handler.client)
+    handler = app.serve_socket_mode()
     assert slack_fake.socket_mode.wait_for_connections(1)
     yield SocketModeSender(
         slack_fake.socket_mode, team_id=slack_fake.team_id, fake_url=slack_fake.root_url + "/"
     )
-    handler.close()  # type: ignore[no-untyped-call]
+    close_promptly(handler.client)  # handler.close() itself: the last test
     assert slack_fake.socket_mode.protocol_errors() == []
     assert slack_fake.socket_mode.internal_errors() == []
     assert slack_fake.socket_mode.unmatched_acks() == []
@@ -152,3 +157,56 @@ def test_closing_the_handler_leaves_no_socket_threads(
         set(threading.enumerate()) - before
     )
     assert slack_fake.wait_for(lambda: slack_fake.socket_mode.active_connections == 0, timeout=3)
+
+
+def test_garbage_envelopes_break_nothing(socket_slack: SocketModeSender, app: AllyBot) -> None:
+    """Socket Mode's twin of the HTTP malformed-payload test: the app keeps serving."""
+    quick = SocketModeSender(socket_slack.server, socket_slack.team_id, ack_timeout=0.5)
+    garbage = [
+        ("events_api", {"type": "event_callback", "event": {"type": "app_home_opened", "user": 1}}),
+        ("events_api", {"type": "event_callback"}),
+        ("interactive", {"type": "mystery"}),
+        ("slash_commands", {"command": "/ally", "text": "help"}),  # no user, no team
+    ]
+    statuses = [quick._deliver(kind, payload).status for kind, payload in garbage]
+    # Bolt acks nothing it has no listener for, and the request hygiene refuses a
+    # command naming no workspace (over HTTP: a 4xx); nothing fails.
+    assert statuses == [NO_ACK_STATUS] * 4
+    assert "What you can do with" in socket_slack.command("U0ALLY01", "help").text
+    with app.services.db.read() as s:
+        assert s.scalar(select(Member)) is None
+
+
+def test_a_socket_mode_app_still_refuses_forged_http(
+    app: AllyBot, served: str, slack_fake: SlackFake
+) -> None:
+    """The attack: the WSGI endpoint of a Socket Mode app (gunicorn with an app token).
+
+    Socket Mode needs no signature, but anything reaching ``/slack/events`` over
+    HTTP still must carry one, or anyone could post ``/ally admin`` as an admin.
+    """
+    http = SlackSender(served, SIGNING_SECRET, slack_fake.team_id, slack_fake.root_url + "/")
+    forged = http.command(ADMIN, "join ally", secret="not-the-secret")
+    unsigned = http.command(ADMIN, "join ally", sign=False)
+    assert (forged.status, unsigned.status) == (401, 401)
+    with app.services.db.read() as s:
+        assert s.scalar(select(Member)) is None
+
+
+def test_without_a_signing_secret_http_is_closed(
+    database: Database, settings: Settings, clock: FrozenClock, slack_fake: SlackFake
+) -> None:
+    """Socket Mode alone (no signing secret): nothing over HTTP can be verified, so 404."""
+    bot = create_app(replace(settings, slack_signing_secret=None), clock=clock)
+    server = bot.serve_http("127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        http = SlackSender(url, "a-guess", slack_fake.team_id, slack_fake.root_url + "/")
+        for reply in (http.command(ADMIN, "join ally"), http.command(ADMIN, "help", sign=False)):
+            assert reply.status == 404
+        with bot.services.db.read() as s:
+            assert s.scalar(select(Member)) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+        bot.close()

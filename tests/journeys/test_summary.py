@@ -11,10 +11,10 @@ from bot.core.clock import FrozenClock
 from storage.models import AuditEntry
 from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
-def send(slack: SlackSender, n: int, category: str, prefix: str) -> None:
+def send(slack: PayloadSender, n: int, category: str, prefix: str) -> None:
     for i in range(n):
         reply = slack.interaction(
             submission(
@@ -28,7 +28,7 @@ def send(slack: SlackSender, n: int, category: str, prefix: str) -> None:
         assert reply.json()["response_action"] == "update"
 
 
-def test_non_lead_is_refused_and_audited(app: AllyBot, slack: SlackSender):
+def test_non_lead_is_refused_and_audited(app: AllyBot, slack: PayloadSender):
     reply = slack.command("U0ALLY01", "summary")
     assert "only programme leads and admins" in reply.text
     with app.services.db.read() as s:
@@ -37,7 +37,7 @@ def test_non_lead_is_refused_and_audited(app: AllyBot, slack: SlackSender):
 
 
 def test_four_items_stay_hidden_five_are_shown_shuffled_and_undated(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     slack.command(ADMIN, "admin add-lead <@U0COLL20>")
     send(slack, 4, "performative", "perf")
@@ -55,7 +55,7 @@ def test_four_items_stay_hidden_five_are_shown_shuffled_and_undated(
     assert "<!channel>" not in reply.body
 
 
-def test_leads_see_the_summary_on_their_home(slack: SlackSender, slack_fake):
+def test_leads_see_the_summary_on_their_home(slack: PayloadSender, slack_fake):
     import json
 
     slack.command(ADMIN, "admin add-lead <@U0COLL21>")
@@ -69,7 +69,7 @@ def test_leads_see_the_summary_on_their_home(slack: SlackSender, slack_fake):
 
 
 def test_one_new_response_cannot_be_subtracted_from_two_summaries(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     """Summaries taken just before and just after one more piece of feedback are
     identical: new responses land in the current week, which is never shown."""

@@ -20,13 +20,13 @@ from storage.feedback_models import PendingConcern
 from storage.models import AuditEntry
 from tests.conftest import ADMIN
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 BUDDY_LEAD, MANAGER_LEAD, SAFE_LEAD = "U0ALLY10", "U0ALLY11", "U0ALLY12"
 REPORTER, OTHER_REPORTER = "U0COLL10", "U0COLL11"
 
 
-def _setup(app: AllyBot, slack: SlackSender) -> None:
+def _setup(app: AllyBot, slack: PayloadSender) -> None:
     for user, role in (
         (BUDDY_LEAD, "ally"),
         (REPORTER, "colleague"),
@@ -39,7 +39,7 @@ def _setup(app: AllyBot, slack: SlackSender) -> None:
 
 
 def test_buddy_and_manager_leads_never_receive_a_concern(
-    app: AllyBot, slack: SlackSender, slack_fake, clock
+    app: AllyBot, slack: PayloadSender, slack_fake, clock
 ):
     _setup(app, slack)
     reply = slack.command(REPORTER, "uncomfortable my buddy kept interrupting me").text
@@ -62,14 +62,14 @@ def test_buddy_and_manager_leads_never_receive_a_concern(
     assert [(a.actor, a.detail) for a in read] == [(SAFE_LEAD, None)]  # who, never what
 
 
-def test_recipients_depend_on_the_programme_not_the_reporter(app: AllyBot, slack: SlackSender):
+def test_recipients_depend_on_the_programme_not_the_reporter(app: AllyBot, slack: PayloadSender):
     _setup(app, slack)
     first = slack.command(REPORTER, "uncomfortable one").text.split("Sent", 1)[1]
     second = slack.command(OTHER_REPORTER, "uncomfortable two").text.split("Sent", 1)[1]
     assert first == second
 
 
-def test_admins_cannot_name_an_involved_contact(app: AllyBot, slack: SlackSender):
+def test_admins_cannot_name_an_involved_contact(app: AllyBot, slack: PayloadSender):
     _setup(app, slack)
     for bad in (BUDDY_LEAD, MANAGER_LEAD):
         reply = slack.command(ADMIN, f"admin concern-contacts default <@{bad}>").text
@@ -82,7 +82,7 @@ def test_admins_cannot_name_an_involved_contact(app: AllyBot, slack: SlackSender
     )
 
 
-def test_a_contact_who_joins_later_is_dropped_and_listed(app: AllyBot, slack: SlackSender):
+def test_a_contact_who_joins_later_is_dropped_and_listed(app: AllyBot, slack: PayloadSender):
     _setup(app, slack)
     slack.command(ADMIN, f"admin concern-contacts default <@{SAFE_LEAD}>")
     slack.command(SAFE_LEAD, "join ally")  # now a participant
@@ -91,7 +91,7 @@ def test_a_contact_who_joins_later_is_dropped_and_listed(app: AllyBot, slack: Sl
 
 
 def test_with_no_valid_contact_the_reporter_is_told_before_sending(
-    app: AllyBot, slack: SlackSender, slack_fake
+    app: AllyBot, slack: PayloadSender, slack_fake
 ):
     slack.command(BUDDY_LEAD, "join ally")
     slack.command(ADMIN, f"admin programme lead default <@{BUDDY_LEAD}>")
@@ -106,7 +106,7 @@ def test_with_no_valid_contact_the_reporter_is_told_before_sending(
         assert s.scalar(select(func.count()).select_from(PendingConcern)) == 0
 
 
-def test_the_form_names_who_will_read_it(slack: SlackSender, slack_fake, app: AllyBot):
+def test_the_form_names_who_will_read_it(slack: PayloadSender, slack_fake, app: AllyBot):
     _setup(app, slack)
     slack.block_action(REPORTER, "checkin_uncomfortable", "1")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)

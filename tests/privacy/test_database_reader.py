@@ -24,12 +24,12 @@ from bot.app import AllyBot
 from bot.feedback.anonymous import close_weeks
 from tests.conftest import SIGNING_SECRET
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 AUTHORS = [f"U0COLL{i:02d}" for i in range(6)]
 
 
-def _submit_week(slack: SlackSender, slack_fake) -> dict[str, str]:
+def _submit_week(slack: PayloadSender, slack_fake) -> dict[str, str]:
     """Six people send one item each (half ask for replies); returns their DM tokens."""
     for i, user in enumerate(AUTHORS):
         reply = slack.interaction(
@@ -59,7 +59,7 @@ def _sqlite_path(app: AllyBot) -> Path:
 
 
 def test_a_closed_week_holds_nothing_that_names_an_author(
-    app: AllyBot, slack: SlackSender, slack_fake, clock
+    app: AllyBot, slack: PayloadSender, slack_fake, clock
 ):
     tokens = _submit_week(slack, slack_fake)
     with app.services.db.read() as s:
@@ -87,7 +87,7 @@ def test_a_closed_week_holds_nothing_that_names_an_author(
 
 
 def test_sqlite_file_has_no_rowid_order_and_an_empty_wal(
-    app: AllyBot, slack: SlackSender, slack_fake, clock
+    app: AllyBot, slack: PayloadSender, slack_fake, clock
 ):
     if not app.services.db.is_sqlite:
         pytest.skip("SQLite file attack")
@@ -112,7 +112,7 @@ def test_sqlite_file_has_no_rowid_order_and_an_empty_wal(
 
 @pytest.mark.postgres
 def test_postgres_xmin_ties_no_item_to_a_quota_row(
-    app: AllyBot, slack: SlackSender, slack_fake, clock
+    app: AllyBot, slack: PayloadSender, slack_fake, clock
 ):
     if app.services.db.is_sqlite:
         pytest.skip("PostgreSQL xmin attack")
@@ -130,7 +130,7 @@ def test_postgres_xmin_ties_no_item_to_a_quota_row(
 
 
 def test_a_held_lock_leaves_the_week_whole_and_the_next_close_moves_it_once(
-    app: AllyBot, slack: SlackSender, slack_fake, clock
+    app: AllyBot, slack: PayloadSender, slack_fake, clock
 ):
     """The move is one transaction: while another writer holds SQLite's lock the close
     fails as a whole (nothing moved, nothing deleted); the next run moves every item once."""

@@ -25,12 +25,12 @@ from bot.reporting.summaries import _metrics
 from storage.models import AuditEntry
 from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 LEAD = "U0ALLY20"
 
 
-def test_member_counts_are_frozen_at_the_weeks_end(app: AllyBot, slack: SlackSender, clock):
+def test_member_counts_are_frozen_at_the_weeks_end(app: AllyBot, slack: PayloadSender, clock):
     slack.command(ADMIN, f"admin add-lead <@{LEAD}>")
     for i in range(6):
         slack.command(f"U0COLL{i:02d}", "join colleague")
@@ -65,7 +65,7 @@ def test_one_answer_out_of_six_pairs_is_not_a_percentage():
     assert metrics["prompts answered %"] is None and metrics["check-ins answered"] is None
 
 
-def test_every_read_is_audited_without_its_content(app: AllyBot, slack: SlackSender, clock):
+def test_every_read_is_audited_without_its_content(app: AllyBot, slack: PayloadSender, clock):
     slack.command(ADMIN, f"admin add-lead <@{LEAD}>")
     slack.command(ADMIN, f"admin programme lead default <@{LEAD}>")
     for i in range(5):

@@ -24,12 +24,12 @@ from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
 from tests.support.helpers import drain
 from tests.support.privacy import cells_holding, file_bytes, reflect
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 GONE = "U0ALLY05"
 
 
-def _a_busy_life(app: AllyBot, slack: SlackSender) -> None:
+def _a_busy_life(app: AllyBot, slack: PayloadSender) -> None:
     slack.command(GONE, "join ally")
     slack.command("U0COLL08", "join colleague")
     slack.command(ADMIN, f"admin add-admin <@{GONE}>")
@@ -71,7 +71,7 @@ def _a_busy_life(app: AllyBot, slack: SlackSender) -> None:
     assert slack.interaction(named_concern).json()["response_action"] == "update"
 
 
-def test_forget_leaves_the_id_in_no_cell_of_any_table(app: AllyBot, slack: SlackSender, clock):
+def test_forget_leaves_the_id_in_no_cell_of_any_table(app: AllyBot, slack: PayloadSender, clock):
     _a_busy_life(app, slack)
     assert cells_holding(app, GONE), "the scenario should have spread the id around"
     with app.services.db.read() as s:
@@ -96,7 +96,9 @@ def test_forget_leaves_the_id_in_no_cell_of_any_table(app: AllyBot, slack: Slack
     assert len(again) == 2
 
 
-def test_sqlite_file_and_wal_forget_the_id_and_the_journal(app: AllyBot, slack: SlackSender, clock):
+def test_sqlite_file_and_wal_forget_the_id_and_the_journal(
+    app: AllyBot, slack: PayloadSender, clock
+):
     if not app.services.db.is_sqlite:
         pytest.skip("SQLite files; PostgreSQL's VACUUM is the next test")
     _a_busy_life(app, slack)
@@ -109,7 +111,7 @@ def test_sqlite_file_and_wal_forget_the_id_and_the_journal(app: AllyBot, slack: 
 
 
 def test_closed_weeks_do_not_move_when_someone_is_forgotten(
-    app: AllyBot, slack: SlackSender, clock
+    app: AllyBot, slack: PayloadSender, clock
 ):
     slack.command(ADMIN, "admin add-lead <@U0ALLY20>")
     for i in range(6):
@@ -127,7 +129,7 @@ def test_closed_weeks_do_not_move_when_someone_is_forgotten(
     assert any("colleague active: 6" in line for line in after)
 
 
-def test_postgres_vacuums_the_touched_tables_after_a_forget(app: AllyBot, slack: SlackSender):
+def test_postgres_vacuums_the_touched_tables_after_a_forget(app: AllyBot, slack: PayloadSender):
     if app.services.db.is_sqlite:
         pytest.skip("PostgreSQL VACUUM; SQLite's WAL is the test above")
     import time

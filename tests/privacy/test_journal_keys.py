@@ -30,12 +30,12 @@ from storage.models import Member
 from storage.privacy_models import MemberKey
 from storage.prompt_models import JournalEntry
 from tests.support.privacy import cells_holding, reflect
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 SECRET = "Zephyrine never gets credited for her ideas"
 
 
-def test_a_database_dump_reveals_no_reflection(app: AllyBot, slack: SlackSender):
+def test_a_database_dump_reveals_no_reflection(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")
     reflect(app, slack, "U0ALLY01", SECRET, "VJ1")
     assert SECRET in slack.command("U0ALLY01", "journal").text  # the author reads it
@@ -43,7 +43,7 @@ def test_a_database_dump_reveals_no_reflection(app: AllyBot, slack: SlackSender)
     assert cells_holding(app, "Zephyrine") == []
 
 
-def test_a_sealed_entry_moved_to_another_row_does_not_open(app: AllyBot, slack: SlackSender):
+def test_a_sealed_entry_moved_to_another_row_does_not_open(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")
     reflect(app, slack, "U0ALLY01", "first", "VJ1")
     reflect(app, slack, "U0ALLY01", "second", "VJ2")
@@ -58,7 +58,7 @@ def test_a_sealed_entry_moved_to_another_row_does_not_open(app: AllyBot, slack: 
         journal.page(app.services, Actor(slack.team_id, "U0ALLY01"), 1)
 
 
-def test_forget_shreds_the_data_key(app: AllyBot, slack: SlackSender):
+def test_forget_shreds_the_data_key(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")
     reflect(app, slack, "U0ALLY01", SECRET, "VJ1")
     with app.services.db.read() as s:
@@ -71,7 +71,7 @@ def test_forget_shreds_the_data_key(app: AllyBot, slack: SlackSender):
 
 
 def test_another_key_is_refused_while_sealed_rows_exist(
-    app: AllyBot, slack: SlackSender, settings: Settings
+    app: AllyBot, slack: PayloadSender, settings: Settings
 ):
     slack.command("U0ALLY01", "join ally")
     reflect(app, slack, "U0ALLY01", SECRET, "VJ1")

@@ -37,10 +37,10 @@ from storage.db import Database
 from storage.feedback_models import Feedback
 from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
-def test_a_lead_cannot_pad_a_small_category(app: AllyBot, slack: SlackSender, clock):
+def test_a_lead_cannot_pad_a_small_category(app: AllyBot, slack: PayloadSender, clock):
     slack.command(ADMIN, "admin add-lead <@U0ALLY30>")
     slack.command(ADMIN, "admin programme set default threshold=5")
     for i in range(2):  # the victim's two concerns (two people)
@@ -67,7 +67,7 @@ def test_a_lead_cannot_pad_a_small_category(app: AllyBot, slack: SlackSender, cl
         assert sorted(s.scalars(select(Feedback.body))) == ["victim 0", "victim 1"]
 
 
-def test_the_lead_is_told_why_and_offered_the_named_route(slack: SlackSender, slack_fake):
+def test_the_lead_is_told_why_and_offered_the_named_route(slack: PayloadSender, slack_fake):
     slack.command(ADMIN, "admin programme lead default <@U0ALLY31>")  # a programme lead
     slack.command("U0ALLY31", "feedback")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
@@ -77,7 +77,7 @@ def test_the_lead_is_told_why_and_offered_the_named_route(slack: SlackSender, sl
 
 
 def test_threshold_three_cannot_be_reached_by_one_person_and_a_lead(
-    app: AllyBot, slack: SlackSender, clock
+    app: AllyBot, slack: PayloadSender, clock
 ):
     """With threshold 3, lead 2 + victim 1 used to release one person's text."""
     slack.command(ADMIN, "admin add-lead <@U0ALLY32>")
@@ -99,7 +99,7 @@ def test_threshold_three_cannot_be_reached_by_one_person_and_a_lead(
     assert "only me" not in slack.command("U0ALLY32", "summary 1").json()["text"]
 
 
-def test_the_form_states_the_programmes_real_threshold(slack: SlackSender, slack_fake):
+def test_the_form_states_the_programmes_real_threshold(slack: PayloadSender, slack_fake):
     slack.command(ADMIN, "admin programme set default threshold=7")
     slack.command("U0COLL07", "feedback")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from bot.app import AllyBot
 from storage.feedback_models import FeedbackStaging
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
-def test_racing_deliveries_store_one_item_and_never_fail(app: AllyBot, slack: SlackSender):
+def test_racing_deliveries_store_one_item_and_never_fail(app: AllyBot, slack: PayloadSender):
     results: list[tuple[int, str]] = []
 
     def deliver(view_id: str) -> None:

@@ -17,13 +17,13 @@ from bot.app import AllyBot
 from storage.feedback_models import FeedbackReply
 from tests.conftest import ADMIN
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 LEAD = "U0ALLY20"
 NOT_FOUND = "among released items"
 
 
-def _send(slack: SlackSender, n: int, category: str, prefix: str, first: int = 0) -> None:
+def _send(slack: PayloadSender, n: int, category: str, prefix: str, first: int = 0) -> None:
     for i in range(first, first + n):
         slack.interaction(
             submission(
@@ -32,7 +32,7 @@ def _send(slack: SlackSender, n: int, category: str, prefix: str, first: int = 0
         )
 
 
-def test_wildcards_and_prefixes_are_refused_before_any_lookup(app: AllyBot, slack: SlackSender):
+def test_wildcards_and_prefixes_are_refused_before_any_lookup(app: AllyBot, slack: PayloadSender):
     slack.command(ADMIN, f"admin add-lead <@{LEAD}>")
     _send(slack, 2, "idea", "open")  # unreleased items exist
     for ref in ("%", "_" * 16, "%" * 16, "0%", "abc", "ABCDEF0123456789x", "' OR 1=1 --"):
@@ -42,7 +42,9 @@ def test_wildcards_and_prefixes_are_refused_before_any_lookup(app: AllyBot, slac
         assert s.scalar(select(func.count()).select_from(FeedbackReply)) == 0
 
 
-def test_unreleased_items_answer_exactly_like_missing_ones(app: AllyBot, slack: SlackSender, clock):
+def test_unreleased_items_answer_exactly_like_missing_ones(
+    app: AllyBot, slack: PayloadSender, clock
+):
     slack.command(ADMIN, f"admin add-lead <@{LEAD}>")
     _send(slack, 2, "concern", "small")  # below the threshold: never released
     _send(slack, 5, "idea", "big", first=10)

@@ -9,11 +9,11 @@ from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import ADMIN, TEST_SECRET_KEY
 from tests.support.helpers import drain
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 def test_digest_goes_to_each_lead_once_a_week_with_a_chart(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command(ADMIN, "admin add-lead <@U0COLL30>")
     slack.command(ADMIN, "admin programme lead default <@U0COLL30>")
@@ -33,7 +33,7 @@ def test_digest_goes_to_each_lead_once_a_week_with_a_chart(
     assert app.scheduler.tick()["lead-digest"] == 1
 
 
-def test_export_writes_only_aggregates(app: AllyBot, slack: SlackSender, settings, tmp_path):
+def test_export_writes_only_aggregates(app: AllyBot, slack: PayloadSender, settings, tmp_path):
     import subprocess
     import sys
 
@@ -79,7 +79,7 @@ def test_export_writes_only_aggregates(app: AllyBot, slack: SlackSender, setting
 
 
 def test_later_ticks_of_the_week_do_not_redraw_the_chart(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock, monkeypatch
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock, monkeypatch
 ):
     """Every tick after the digest's slot used to compute figures and draw a PNG that
     the outbox then threw away as a duplicate; once every lead has it, nothing is drawn."""

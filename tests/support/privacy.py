@@ -10,10 +10,10 @@ from sqlalchemy import JSON, LargeBinary, String, Text, inspect, select, text
 from bot.app import AllyBot
 from storage.models import Member
 from storage.prompt_models import PromptDelivery
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
-def reflect(app: AllyBot, slack: SlackSender, user: str, words: str, view_id: str) -> None:
+def reflect(app: AllyBot, slack: PayloadSender, user: str, words: str, view_id: str) -> None:
     """Ask for a prompt and answer it through the real modal."""
     slack.command(user, "reflect")
     with app.services.db.read() as s:

@@ -38,7 +38,11 @@ failures) and ``server`` (HTTP plumbing) <- ``state`` (workspace state) <-
 ``methods_*`` (Web API handlers), ``recording`` and ``routing`` <- ``fake``
 (:class:`SlackFake`).  The Block Kit validator is ``blockkit_core`` (problems,
 wording) <- ``blockkit_objects`` (elements, composition objects) <- ``blockkit``
-(blocks, messages, views, ``blocks.validate``).
+(blocks, messages, views, ``blocks.validate``).  Socket Mode is ``websocket``
+(RFC 6455: handshake, frames, one connection's reading and writing) <-
+``socket_links`` (the server's threads: tickets, hello, acks, pings, refresh
+closes) <- ``socket_mode`` (:class:`SocketModeServer`: ``apps.connections.open``,
+envelopes, refresh requests, observations) <- ``state``.
 """
 
 from __future__ import annotations
