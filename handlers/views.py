@@ -19,6 +19,8 @@ from handlers.common import actor, services
 from storage.db import StorageBusy
 
 ERROR_CHARS = 150
+#: What a time or date picker submits in place of a text input's ``value``.
+PICKED = ("selected_time", "selected_date")
 
 
 def register(app: App, registry: Registry) -> None:
@@ -27,7 +29,8 @@ def register(app: App, registry: Registry) -> None:
 
 
 def read_form(view: dict[str, Any]) -> ViewInput:
-    """Every input block's value (text typed or option chosen) and checkbox choices."""
+    """Every input block's value (text typed, number, option, time or date chosen) and
+    checkbox choices."""
     values: dict[str, str | None] = {}
     selected: dict[str, list[str]] = {}
     state = view.get("state")
@@ -37,7 +40,10 @@ def read_form(view: dict[str, Any]) -> ViewInput:
         if not isinstance(element, dict):
             continue
         option = element.get("selected_option")
-        value = element.get("value")
+        # Text and number inputs send "value"; time and date pickers "selected_time"/"_date".
+        value = next(
+            (element[k] for k in PICKED if isinstance(element.get(k), str)), element.get("value")
+        )
         if isinstance(option, dict) and isinstance(option.get("value"), str):
             values[block_id] = option["value"]
         else:

@@ -61,6 +61,16 @@ def test_unknown_subcommand_suggests_closest(slack: SlackSender):
     assert "/ally help" in slack.command("U0ALLY02", "").text
 
 
+def test_admin_typos_point_to_admin_help(slack: SlackSender):
+    typo = slack.command(ADMIN, "admin frobnicate").json()["text"]
+    assert "I don't know `/ally admin frobnicate`." in typo
+    assert "`/ally admin help`" in typo and "`/ally help`" not in typo
+    close = slack.command(ADMIN, "admin promts list").json()["text"]
+    assert "Did you mean `/ally admin prompts`?" in close
+    listing = slack.command(ADMIN, "admin help").json()["text"]
+    assert "`/ally admin prompts list" in listing and "for programme admins" in listing
+
+
 def test_member_admin_command_is_refused_and_audited(app: AllyBot, slack: SlackSender):
     slack.command("U0ALLY03", "join ally")
     reply = slack.command("U0ALLY03", "admin add-admin <@U0ALLY03|me>")
