@@ -13,6 +13,7 @@ from bot.core.registry import (
     Modal,
     SummarySource,
     Task,
+    page_buttons,
 )
 from bot.prompts import admin, cli, commands, home, service, sources
 from storage import members as members_store
@@ -50,6 +51,7 @@ CAPABILITY = Capability(
         *(Button(a, commands.prompt_button(a)) for a in commands.PROMPT_BUTTONS),
         Button("prompt_reflect", commands.reflect_form),
         Button("prompts_manage", admin.manage_button),
+        *page_buttons("prompts_list", admin.list_page_button),
     ),
     home_buttons=home.HOME_BUTTONS,
     modals=(

@@ -16,56 +16,8 @@ from bot.programmes.form import FIELDS
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Programme
 from tests.conftest import ADMIN
+from tests.support.forms import initial, submission
 from tests.support.slack_requests import SlackSender
-
-
-def state(view: dict[str, Any], answers: dict[str, str | None]) -> dict[str, Any]:
-    """The ``state.values`` Slack sends for ``view`` with ``answers`` typed or chosen."""
-    out: dict[str, Any] = {}
-    for block in view["blocks"]:
-        key, element = block["block_id"], block["element"]
-        value = answers.get(key)
-        kind = element["type"]
-        if kind == "static_select":
-            option = next((o for o in element["options"] if o["value"] == value), None)
-            if value is not None and option is None:  # a forged value no option carries
-                option = {"text": {"type": "plain_text", "text": value}, "value": value}
-            out[key] = {"value": {"type": kind, "selected_option": option}}
-        elif kind == "timepicker":
-            out[key] = {"value": {"type": kind, "selected_time": value}}
-        else:
-            out[key] = {"value": {"type": kind, "value": value}}
-    return out
-
-
-def submission(user: str, team: str, view: dict[str, Any], answers: dict[str, str | None]) -> dict:
-    return {
-        "type": "view_submission",
-        "team": {"id": team},
-        "user": {"id": user, "team_id": team},
-        "view": {
-            "id": "V0PROG",
-            "type": "modal",
-            "hash": "h",
-            "callback_id": "programme_modal",
-            "private_metadata": "default",
-            "state": {"values": state(view, answers)},
-        },
-    }
-
-
-def initial(view: dict[str, Any]) -> dict[str, str | None]:
-    """What the form shows before anyone touches it, as the values it would submit."""
-    out: dict[str, str | None] = {}
-    for block in view["blocks"]:
-        element = block["element"]
-        if element["type"] == "static_select":
-            out[block["block_id"]] = (element.get("initial_option") or {}).get("value")
-        elif element["type"] == "timepicker":
-            out[block["block_id"]] = element.get("initial_time")
-        else:
-            out[block["block_id"]] = element.get("initial_value")
-    return out
 
 
 def open_form(slack: SlackSender, slack_fake: SlackFake) -> dict[str, Any]:
