@@ -118,6 +118,7 @@ def paged_reply(
     per_page: int,
     action: str,
     command: str,
+    context: str = "",
     separator: str = "\n",
 ) -> Reply:
     """One page of a long list, with Previous/Next buttons and the typed equivalent.
@@ -125,8 +126,9 @@ def paged_reply(
     A list that could outgrow one message (Slack's 50 blocks, 3,000 characters a
     section) is shown ``per_page`` items at a time, never cut mid-word. The buttons'
     action ids are ``action + "_prev"`` and ``action + "_next"`` and their value is the
-    page they open; ``command`` is what a person types for a page (``"/ally journal"``
-    becomes ``/ally journal 2``). ``page`` is clamped to the pages that exist.
+    page they open, then ``context`` (say, whose history), space-separated; ``command``
+    is what a person types for a page (``"/ally journal"`` becomes ``/ally journal 2``).
+    ``page`` is clamped to the pages that exist.
     """
     pages = page_count(len(items), per_page)
     page = min(max(page, 1), pages)
@@ -136,9 +138,11 @@ def paged_reply(
     blocks: list[Block] = [*sections(body)]
     buttons = []
     if page > 1:
-        buttons.append(button("Previous", action + PAGE_BUTTONS[0], str(page - 1)))
+        value = f"{page - 1} {context}".strip()
+        buttons.append(button("Previous", action + PAGE_BUTTONS[0], value))
     if page < pages:
-        buttons.append(button("Next", action + PAGE_BUTTONS[1], str(page + 1), style="primary"))
+        value = f"{page + 1} {context}".strip()
+        buttons.append(button("Next", action + PAGE_BUTTONS[1], value, style="primary"))
     if buttons:
         blocks.append(ActionsBlock(block_id=f"{action}_pages", elements=buttons))
         typed = f"`{command} {page + 1}`" if page < pages else f"`{command} {page - 1}`"
@@ -150,3 +154,9 @@ def page_number(value: str) -> int:
     """A page number from a button value or a typed word; 1 for anything else."""
     value = value.strip()
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def page_value(value: str) -> tuple[int, str]:
+    """A page button's value split into the page and its context (see :func:`paged_reply`)."""
+    page, _, context = value.strip().partition(" ")
+    return page_number(page), context.strip()
