@@ -136,6 +136,18 @@ def paged_reply(
     title = heading if pages == 1 else f"{heading} (page {page} of {pages})"
     body = separator.join([title, *shown])
     blocks: list[Block] = [*sections(body)]
+    blocks += page_controls(action, page, pages, command=command, context=context)
+    return Reply(text=body[: 3 * SECTION_LIMIT], blocks=blocks)
+
+
+def page_controls(
+    action: str, page: int, pages: int, *, command: str, context: str = ""
+) -> list[Block]:
+    """Previous/Next buttons and the typed equivalent, for page ``page`` of ``pages``.
+
+    Nothing when everything fits on one page. See :func:`paged_reply` for the ids
+    and values.
+    """
     buttons = []
     if page > 1:
         value = f"{page - 1} {context}".strip()
@@ -143,11 +155,13 @@ def paged_reply(
     if page < pages:
         value = f"{page + 1} {context}".strip()
         buttons.append(button("Next", action + PAGE_BUTTONS[1], value, style="primary"))
-    if buttons:
-        blocks.append(ActionsBlock(block_id=f"{action}_pages", elements=buttons))
-        typed = f"`{command} {page + 1}`" if page < pages else f"`{command} {page - 1}`"
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Or type {typed}.")]))
-    return Reply(text=body[: 3 * SECTION_LIMIT], blocks=blocks)
+    if not buttons:
+        return []
+    typed = f"`{command} {page + 1}`" if page < pages else f"`{command} {page - 1}`"
+    return [
+        ActionsBlock(block_id=f"{action}_pages", elements=buttons),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Or type {typed}.")]),
+    ]
 
 
 def page_number(value: str) -> int:

@@ -10,8 +10,9 @@ from slack_sdk.models.views import View
 from bot.core.blocks import Reply, text_reply
 from bot.core.registry import FieldErrors, ViewInput
 from bot.core.services import Actor, Services
-from bot.core.text import escape
+from bot.core.text import escape, local_time, plural
 from bot.prompts import journal, service
+from bot.prompts.schedule import Cadence, member_zone
 from bot.prompts.views import prompt_blocks
 
 
@@ -25,23 +26,37 @@ def reflect(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 def journal_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if args and args[0].lower() == "export":
         n = journal.export(services, actor)
-        return text_reply(f"On its way: I'll DM you a file with your {n} entries.")
+        return text_reply(
+            f"On its way: I'll DM you a file with your {plural(n, 'entry', 'entries')}. "
+            "Only you receive it."
+        )
     number = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) < 10_000 else 1
     entries, pages = journal.page(services, actor, number)
-    return text_reply(journal.render_page(entries, number, pages))
+    return journal.render_page(entries, number, pages)
+
+
+def rhythm_text(prefs: service.Preferences) -> str:
+    """The member's prompt rhythm in one sentence, every time in their own zone."""
+    if prefs.cadence == Cadence.OFF:
+        return (
+            "Your reflection prompts are *off*. `/ally prompts weekly` turns them back on, "
+            "and `/ally reflect` gets you one now."
+        )
+    when = (
+        f"The next one: {local_time(prefs.next_due_at, member_zone(prefs.tz))}."
+        if prefs.next_due_at
+        else "None is scheduled yet."
+    )
+    start = "starting " if prefs.cadence == Cadence.TWICE_A_WEEK else ""
+    return (
+        f"Your reflection prompts come *{service.CADENCE_TEXT[Cadence(prefs.cadence)]}*, "
+        f"{start}{prefs.weekday.title()} at {prefs.local_time} your time "
+        f"({escape(prefs.tz)}), inside working hours. {when}"
+    )
 
 
 def prompts_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
-    prefs = service.preferences(services, actor, args)
-    when = (
-        f"next one {prefs.next_due_at:%A %d %B, %H:%M} UTC"
-        if prefs.next_due_at
-        else "none scheduled"
-    )
-    return text_reply(
-        f"Prompts: *{prefs.cadence.replace('_', ' ')}*, on {prefs.weekday.title()} at "
-        f"{prefs.local_time} your time ({escape(prefs.tz)}), within working hours; {when}."
-    )
+    return text_reply(rhythm_text(service.preferences(services, actor, args)))
 
 
 def prompt_button(action_id: str) -> Callable[[Services, Actor, str], Reply]:
