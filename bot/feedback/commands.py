@@ -15,6 +15,7 @@ from slack_sdk.models.views import View
 from bot.core.blocks import Reply, button, section, text_reply
 from bot.core.registry import FieldErrors, HomeContext, ViewInput
 from bot.core.services import Actor, Services
+from bot.core.text import plural
 from bot.feedback import anonymous, concerns, replies
 
 
@@ -60,7 +61,8 @@ def uncomfortable(services: Services, actor: Actor, args: Sequence[str]) -> Repl
         return reply
     n = concerns.flag(services, actor, " ".join(args), share_name=False)
     return text_reply(
-        f"Sent anonymously to {n} programme lead(s), never to anyone's manager. " + concerns.NOT_HR
+        f"Sent anonymously to {plural(n, 'programme lead')}, never to anyone's manager. "
+        + concerns.NOT_HR
     )
 
 
@@ -75,7 +77,7 @@ def concern_submitted(services: Services, actor: Actor, form: ViewInput) -> View
         type="modal",
         title="Sent",
         close="Close",
-        blocks=[section(f"Sent to {n} programme lead(s). {concerns.NOT_HR}")],
+        blocks=[section(f"Sent to {plural(n, 'programme lead')}. {concerns.NOT_HR}")],
     )
 
 

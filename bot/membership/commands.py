@@ -33,7 +33,7 @@ def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     weeks = members.DEFAULT_PAUSE_WEEKS
     if args:
         if not args[0].isdigit() or (len(args) > 1 and args[1].lower() not in ("week", "weeks")):
-            return text_reply("Usage: `/ally pause 3 weeks` (1 to 26 weeks).")
+            return text_reply("Say how long, in weeks, like `/ally pause 3 weeks` (1 to 26 weeks).")
         weeks = int(args[0])
     member = members.pause(services, actor, weeks)
     return text_reply(f"Paused. {status_text(member)} `/ally resume` brings you back early.")

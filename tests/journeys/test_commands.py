@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.app import AllyBot
+from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Member, RoleGrant
 from tests.conftest import ADMIN
@@ -126,3 +128,15 @@ def test_overlong_command_text_is_handled(slack: SlackSender):
     reply = slack.command("U0ALLY07", "join " + "x" * 100_000)
     assert reply.status == 200
     assert "Tell me how you'd like to join" in reply.text
+
+
+def test_a_pause_ends_on_the_members_own_calendar_day(
+    app: AllyBot, slack: SlackSender, clock: FrozenClock
+):
+    slack.command("U0COLL02", "join colleague")  # America/New_York
+    clock.advance(timedelta(hours=17))  # 02:00 UTC Tuesday 3 March: still Monday in New York
+    reply = slack.command("U0COLL02", "pause 1 week").json()["text"]
+    assert "until Monday 9 March 2026" in reply  # UTC would say Tuesday 10 March
+    too_long = slack.command("U0COLL02", "pause 99 weeks").json()["text"]
+    assert "1 to 26 weeks, so 99 weeks won't work" in too_long
+    assert "until Monday 9 March 2026" in slack.command("U0COLL02", "status").json()["text"]
