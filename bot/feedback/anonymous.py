@@ -90,7 +90,7 @@ def form() -> View:
             ),
             InputBlock(
                 block_id="rating",
-                label="How is the programme doing? (1-5, optional)",
+                label="How is the programme doing? (1 = badly, 5 = very well)",
                 optional=True,
                 element=StaticSelectElement(action_id="value", options=ratings),
             ),

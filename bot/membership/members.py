@@ -174,7 +174,10 @@ def leave(services: Services, actor: Actor) -> bool:
 def _require_member(session: Session, actor: Actor) -> Member:
     member = store.get_member_for_update(session, actor.team_id, actor.user_id)
     if member is None or member.status == Status.LEFT:
-        raise MembershipError("You're not in the programme yet. Try `/ally join ally` first.")
+        raise MembershipError(
+            "You're not in the programme yet. Join with `/ally join ally` or "
+            "`/ally join colleague`."
+        )
     return member
 
 

@@ -21,25 +21,31 @@ from bot.membership.members import MemberView, Role, Status
 
 ABOUT = (
     "*Allyship Buddies* pairs allies with colleagues who opted in, for regular, "
-    "low-key check-ins. Allies listen and follow through; colleagues say what would "
-    "actually help. Between check-ins you get short reflection prompts, and anyone can "
-    "tell the programme, anonymously, what works and what feels performative."
+    "low-key check-ins. Allies listen, ask what would actually help and follow through; "
+    "colleagues share only what they choose to. Between check-ins you get short reflection "
+    "prompts, and anyone can tell the programme, anonymously, what works and what feels "
+    "performative."
 )
 
-ROLE_LABEL = {Role.ALLY: "ally", Role.COLLEAGUE: "colleague"}
+ROLE_LABEL = {Role.ALLY: "an *ally*", Role.COLLEAGUE: "a *colleague*"}
 
 
 def status_text(member: MemberView | None) -> str:
     if member is None:
         return "You're not in the programme. Join with `/ally join ally` or `/ally join colleague`."
-    line = f"You're in the programme as *{ROLE_LABEL[member.role]}*, status *{member.status}*"
+    return f"You're in {membership_line(member)}."
+
+
+def membership_line(member: MemberView) -> str:
+    """``the programme as an *ally*, paused until Monday 9 March 2026`` (no full stop)."""
+    line = f"the programme as {ROLE_LABEL[member.role]}"
     if member.status is Status.PAUSED and member.paused_until:
         # The member reads it, so their own calendar date (stored times are UTC).
         until = member.paused_until.astimezone(calendar.zone(member.tz))
-        line += f" until {until:%A} {until.day} {until:%B %Y}"
+        line += f", paused until {until:%A} {until.day} {until:%B %Y}"
     elif member.status is Status.PAUSED:
-        line += " until you resume"
-    return line + "."
+        line += ", paused until you resume"
+    return line
 
 
 def leave_confirm() -> ConfirmObject:

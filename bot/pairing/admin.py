@@ -69,7 +69,7 @@ def _history(
             f"{', '.join(others) or 'nobody else'} ({p.kind}, {p.status})"
         )
     return paged_reply(
-        f"*Pairings of {mention(user)}* ({plural(len(pairs), 'pairing')}, newest first)",
+        f"*Pairings of {mention(user)}*: {plural(len(pairs), 'pairing')}, newest first",
         lines,
         page_number(args[1]) if len(args) == 2 else 1,
         per_page=PAGE,
@@ -130,7 +130,7 @@ def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str
         if not shown:
             return f"*{escape(programme.name)}* has no pairing rules."
         return paged_reply(
-            f"*Pairing rules of {escape(programme.name)}* ({plural(len(shown), 'rule')})",
+            f"*Pairing rules of {escape(programme.name)}*: {plural(len(shown), 'rule')}",
             shown,
             page_number(pages[0]) if pages else 1,
             per_page=PAGE,

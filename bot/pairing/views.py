@@ -187,7 +187,7 @@ def checkin_modal(pair_id: int) -> View:
             ),
             InputBlock(
                 block_id="note",
-                label="A private note for yourself (optional)",
+                label="A private note for yourself",
                 optional=True,
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
             ),

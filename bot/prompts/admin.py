@@ -137,8 +137,8 @@ def admin_prompt_section(services: Services, actor: Actor, ctx: HomeContext) -> 
         return []
     return [
         section(
-            "*Reflection prompts*\nAdd, edit, disable or reorder prompts. "
-            "`/ally admin prompts list` shows the ids."
+            "*Reflection prompts*\nAdd, change, turn off or reorder prompts. "
+            "`/ally admin prompts list` lists them all."
         ),
         ActionsBlock(
             block_id="prompt_tools", elements=[button("Manage prompts", "prompts_manage")]

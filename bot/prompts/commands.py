@@ -4,6 +4,7 @@ and reflection form."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from slack_sdk.models.views import View
 
@@ -35,28 +36,30 @@ def journal_command(services: Services, actor: Actor, args: Sequence[str]) -> Re
     return journal.render_page(entries, number, pages)
 
 
-def rhythm_text(prefs: service.Preferences) -> str:
+def rhythm_text(prefs: service.Preferences, now: datetime) -> str:
     """The member's prompt rhythm in one sentence, every time in their own zone."""
     if prefs.cadence == Cadence.OFF:
         return (
             "Your reflection prompts are *off*. `/ally prompts weekly` turns them back on, "
             "and `/ally reflect` gets you one now."
         )
-    when = (
-        f"The next one: {local_time(prefs.next_due_at, member_zone(prefs.tz))}."
-        if prefs.next_due_at
-        else "None is scheduled yet."
-    )
-    start = "starting " if prefs.cadence == Cadence.TWICE_A_WEEK else ""
+    if prefs.next_due_at is None:
+        when = "None is scheduled yet."
+    elif prefs.next_due_at <= now:
+        when = "The next one is on its way."
+    else:
+        when = f"The next one: {local_time(prefs.next_due_at, member_zone(prefs.tz))}."
+    start = "starting on" if prefs.cadence == Cadence.TWICE_A_WEEK else "on"
     return (
         f"Your reflection prompts come *{service.CADENCE_TEXT[Cadence(prefs.cadence)]}*, "
-        f"{start}{prefs.weekday.title()} at {prefs.local_time} your time "
+        f"{start} {prefs.weekday.title()}s at {prefs.local_time} your time "
         f"({escape(prefs.tz)}), inside working hours. {when}"
     )
 
 
 def prompts_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
-    return text_reply(rhythm_text(service.preferences(services, actor, args)))
+    prefs = service.preferences(services, actor, args)
+    return text_reply(rhythm_text(prefs, services.clock.now()))
 
 
 def prompt_button(action_id: str) -> Callable[[Services, Actor, str], Reply]:

@@ -33,7 +33,7 @@ def section_blocks(services: Services, actor: Actor, ctx: HomeContext) -> list[B
         return []
     return [
         section(
-            f"*Reflection prompts*\n{rhythm_text(prefs)}\n"
+            f"*Reflection prompts*\n{rhythm_text(prefs, services.clock.now())}\n"
             "Change the day and time with `/ally prompts weekly thursday 14:00`."
         ),
         ActionsBlock(

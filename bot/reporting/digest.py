@@ -14,7 +14,7 @@ from bot.core.services import Services
 from bot.core.text import escape, plural
 from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week
 from bot.reporting.charts import render_trend_png
-from bot.reporting.summaries import figures, raw_cells, week_range
+from bot.reporting.summaries import figure, figures, raw_cells, week_range
 from storage import members as members_store
 from storage import pairing as pairing_store
 
@@ -79,11 +79,11 @@ def send_due(services: Services) -> int:
             f"_Figures from fewer than {plural(t, 'person', 'people')} are not shown._",
         ]
         # A figure too small to show is left out, whatever the reason (see summaries).
-        lines += [f"• {k}: {v}" for k, v in recent.metrics.items() if v is not None]
+        lines += [f"• {figure(k, v)}" for k, v in recent.metrics.items() if v is not None]
         for name, values in series.items():
-            if any(v is not None for v in values):
-                shown = ", ".join("-" if v is None else f"{v:g}%" for v in values)
-                lines.append(f"• {name}, week by week over {WEEKS} weeks: {shown}")
+            shown = [f"{v:g}% in {w}" for w, v in zip(weeks, values, strict=True) if v is not None]
+            if shown:
+                lines.append(f"• {name}, weeks with enough people: {', '.join(shown)}")
         if len(lines) == 2:
             lines.append("Nothing to show yet: no figure has reached that many people.")
         text = "\n".join(lines)

@@ -183,8 +183,13 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     member_counts = release_counts({f"{r} {s}": c for (r, s), c in members.items()}, t)
     shown_members = [f"{k}: {v}" for k, v in sorted(member_counts.items()) if v is not None]
     lines = [
-        f"*{escape(programme_name)}: last {plural(n, 'complete week')}* "
-        f"({current[0]} to {current[-1]}), compared with the {plural(n, 'week')} before.",
+        (
+            f"*{escape(programme_name)}: the last complete week* ({current[0]}), compared "
+            "with the week before."
+            if n == 1
+            else f"*{escape(programme_name)}: last {n} complete weeks* ({current[0]} to "
+            f"{current[-1]}), compared with the {n} weeks before."
+        ),
         f"_Figures from fewer than {plural(t, 'person', 'people')} are not shown, so nobody "
         "in a small group can be singled out._",
     ]
@@ -193,12 +198,12 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     # A figure too small to show is left out, the same way whatever the reason, so the
     # absence of one line says nothing a reader could use.
     figures_now = [
-        f"• {key}: {now_f.metrics[key]}{_before(before.metrics[key])}"
+        f"• {figure(key, now_f.metrics[key])}{_before(key, before.metrics[key])}"
         for key in now_f.metrics
         if now_f.metrics[key] is not None
     ]
     feedback_now = [
-        f"• {label}: {now_f.feedback_counts[c]}{_before(before.feedback_counts.get(c))}"
+        f"• {label}: {now_f.feedback_counts[c]}{_before('', before.feedback_counts.get(c))}"
         for c, label in CATEGORIES.items()
         if now_f.feedback_counts.get(c) is not None
     ]
@@ -215,5 +220,15 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _before(value: float | int | None) -> str:
-    return "" if value is None else f" (before: {value})"
+def figure(key: str, value: float | int | None) -> str:
+    """``met rate %: 80.0`` as a person reads it: ``met rate: 80%``."""
+    if key.endswith(" %"):
+        return f"{key[:-2]}: {value:g}%" if value is not None else key[:-2]
+    return f"{key}: {value}"
+
+
+def _before(key: str, value: float | int | None) -> str:
+    if value is None:
+        return ""
+    shown = f"{value:g}%" if key.endswith(" %") else str(value)
+    return f" (before: {shown})"

@@ -103,7 +103,7 @@ def test_preferences_by_command_and_working_hours(app: AllyBot, slack: SlackSend
             return row.cadence, row.weekday, row.local_time
 
     reply = slack.command("U0ALLY01", "prompts weekly thursday 09:30").json()["text"]
-    assert "*every week*, Thursday at 09:30 your time (Europe/London)" in reply
+    assert "*every week*, on Thursdays at 09:30 your time (Europe/London)" in reply
     # The next one is said in the member's own time, never in UTC next to local time.
     assert "The next one: Thursday 5 March, 09:30." in reply and "UTC" not in reply
     with app.services.db.read() as s:
@@ -122,7 +122,7 @@ def test_preferences_by_command_and_working_hours(app: AllyBot, slack: SlackSend
     with app.services.db.read() as s:
         assert s.scalar(select(PromptSchedule.next_due_at)) is None
     twice = slack.command("U0ALLY01", "prompts twice-a-week").json()["text"]
-    assert "*twice a week*, starting Thursday at 09:30" in twice
+    assert "*twice a week*, starting on Thursdays at 09:30" in twice
 
 
 def test_reflect_now_journal_export_and_forget(
