@@ -28,10 +28,11 @@ from slack_sdk.models.views import View
 from bot.core.blocks import section
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
-from bot.core.text import clean, escape
-from bot.reporting.anonymity import iso_week
+from bot.core.text import clean, escape, plural
+from bot.reporting.anonymity import effective_threshold, iso_week
 from storage import feedback as store
 from storage import members as members_store
+from storage import pairing as pairing_store
 from storage.feedback_models import Feedback
 
 MAX_CHARS = 3000
@@ -113,6 +114,8 @@ class Stored:
     week: str
     #: The one-time token for the author's confirmation DM (its hash is stored).
     token: str = field(repr=False, default="")
+    #: The programme's anonymity threshold, so the confirmation states the real one.
+    threshold: int = 5
 
 
 def submit(
@@ -141,6 +144,8 @@ def submit(
             )
         members_store.ensure_workspace(session, actor.team_id, now)
         programme_id = members_store.default_programme_id(session, actor.team_id)
+        programme = pairing_store.programme(session, programme_id)
+        threshold = effective_threshold(programme.anonymity_threshold if programme else 5)
         token = secrets.token_urlsafe(24)
         store.add(
             session,
@@ -154,7 +159,7 @@ def submit(
                 reply_token_hash=hashlib.sha256(token.encode()).hexdigest(),
             ),
         )
-    return Stored(category, rating, body, week, token)
+    return Stored(category, rating, body, week, token, threshold)
 
 
 def confirmation(stored: Stored | None) -> View:
@@ -167,9 +172,9 @@ def confirmation(stored: Stored | None) -> View:
             f"*Stored*: week {stored.week}, category _{CATEGORIES[stored.category]}_, "
             f"rating {rating}, and this text:\n>{escape(stored.text[:2500])}\n\n"
             "*Not stored*: your name, your Slack id, the time.\n"
-            "*Who sees it*: the programme's leads and admins, only once at least five "
-            "people have sent feedback in the same category and period, shuffled and "
-            "without dates."
+            "*Who sees it*: the programme's leads and admins, only once at least "
+            f"{plural(stored.threshold, 'person has', 'people have')} sent feedback in the "
+            "same category and period, shuffled and without dates."
         )
     return View(
         type="modal",

@@ -130,3 +130,10 @@ def test_weekly_limit_without_identity(app: AllyBot, slack: SlackSender):
     assert other.json()["response_action"] == "update"
     with app.services.db.read() as s:
         assert len(list(s.scalars(select(Feedback)))) == 4
+
+
+def test_the_confirmation_states_the_programmes_own_threshold(slack: SlackSender):
+    slack.command("UADMIN01", "admin programme set default threshold=7")
+    reply = slack.interaction(submission("U0COLL09", slack.team_id, "More of this", "VTH"))
+    shown = json.dumps(reply.json()["view"])
+    assert "at least 7 people have sent feedback" in shown and "five" not in shown
