@@ -156,7 +156,7 @@ def form(services: Services, actor: Actor) -> View:
             ),
             InputBlock(
                 block_id="rating",
-                label="How is the programme doing? (1-5, optional)",
+                label="How is the programme doing? (1 = badly, 5 = very well)",
                 optional=True,
                 element=StaticSelectElement(action_id="value", options=ratings),
             ),
@@ -188,6 +188,7 @@ class Stored:
     rating: int | None
     text: str
     week: str
+    #: The programme's anonymity threshold, so the confirmation states the real one.
     threshold: int
     #: The one-time token for the author's reply DM ("" when they did not opt in).
     token: str = field(repr=False, default="")
