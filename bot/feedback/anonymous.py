@@ -71,7 +71,7 @@ READER_REFUSAL = (
 )
 REPLY_DM_WARNING = (
     "If you tick this, I DM you a button to read replies and answer. That DM links you to "
-    "this item for anyone who can read both your Slack messages and allybot's database."
+    "this item for anyone who can read both your Slack messages and the bot's database."
 )
 
 
@@ -169,7 +169,7 @@ def form(services: Services, actor: Actor) -> View:
             ),
             InputBlock(
                 block_id="reply",
-                label="Replies (optional)",
+                label="Replies",
                 optional=True,
                 hint=REPLY_DM_WARNING[:150],
                 element=CheckboxesElement(
