@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FENCE = "```"
-_REF = re.compile(r"\bref [0-9a-f]{8}\b")
-_REPLY_REF = re.compile(r"(/ally reply )[0-9a-f]{8}\b")
+_REF = re.compile(r"\bref [0-9a-f]{8,16}\b")
+_REPLY_REF = re.compile(r"(/ally reply )[0-9a-f]{8,16}\b")
 
 
 def scrub(text: str) -> str:
@@ -26,11 +26,12 @@ def scrub(text: str) -> str:
 
 
 def sort_quotes(text: str) -> str:
-    """Sort each run of ``> `` quote lines: feedback texts are shuffled on every request."""
+    """Sort each run of ``>`` quote lines: feedback texts are shuffled on every request,
+    and a daily batch of concerns is in no particular order."""
     out: list[str] = []
     run: list[str] = []
     for line in text.split("\n"):
-        if line.startswith("> ") or line.startswith("&gt; "):
+        if line.startswith(">") or line.startswith("&gt;"):
             run.append(line)
             continue
         out += sorted(run)
