@@ -180,7 +180,7 @@ def run_round(
             paused = _pause_ignorers(session, programme, now)
             members, rules, history = _inputs(session, programme)
             plan = engine.plan_round(members, rules, history, seed)
-            log.info("planned a round for programme %s: %s", programme_id, plan.method)
+            log.debug("planned a round for programme %s: %s", programme_id, plan.method)
             described = _describe(plan, {m.user_id: m.role for m in members})
             round_ = store.add_round(
                 session,
