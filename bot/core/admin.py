@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core import authz
+from bot.core.blocks import Reply
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from storage import members as store
@@ -21,8 +22,8 @@ class AdminInputError(UserError):
     """The arguments were wrong; nothing changed. The message is for the person."""
 
 
-def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) -> str:
-    """Authorize, run and audit one admin action; returns the reply text (mrkdwn).
+def perform(services: Services, actor: Actor, name: str, args: Sequence[str]) -> str | Reply:
+    """Authorize, run and audit one admin action; returns the reply (mrkdwn or blocks).
 
     Raises :class:`authz.Denied`, :class:`AdminInputError` or ``KeyError`` for an
     unknown action. On any failure nothing but the audit entry is written.

@@ -7,18 +7,23 @@ block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ConfirmObject,
+    ContextBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
+
+from bot.core.parse import is_number
+from bot.core.text import plural
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -47,7 +52,9 @@ class Reply:
                 cut = len(blocks) - MESSAGE_BLOCK_LIMIT + 1
                 blocks = [
                     *blocks[: MESSAGE_BLOCK_LIMIT - 1],
-                    section(f"…and {cut} more section(s) not shown. Ask for a shorter period."),
+                    section(
+                        f"…and {plural(cut, 'more section')} not shown. Ask for a shorter period."
+                    ),
                 ]
             message["blocks"] = [b.to_dict() for b in blocks]
         return message
@@ -96,3 +103,79 @@ def button(
 
 def text_reply(markdown: str) -> Reply:
     return Reply(text=markdown, blocks=[*sections(markdown)])
+
+
+#: Suffixes of the two page buttons :func:`paged_reply` adds; a capability contributes a
+#: :class:`~bot.core.registry.Button` for each (Slack wants distinct action ids per block).
+PAGE_BUTTONS = ("_prev", "_next")
+
+
+def page_count(items: int, per_page: int) -> int:
+    """How many pages ``items`` fill (at least one, so an empty list has page 1 of 1)."""
+    return max(1, -(-items // per_page))
+
+
+def paged_reply(
+    heading: str,
+    items: Sequence[str],
+    page: int,
+    *,
+    per_page: int,
+    action: str,
+    command: str,
+    context: str = "",
+    separator: str = "\n",
+) -> Reply:
+    """One page of a long list, with Previous/Next buttons and the typed equivalent.
+
+    A list that could outgrow one message (Slack's 50 blocks, 3,000 characters a
+    section) is shown ``per_page`` items at a time, never cut mid-word. The buttons'
+    action ids are ``action + "_prev"`` and ``action + "_next"`` and their value is the
+    page they open, then ``context`` (say, whose history), space-separated; ``command``
+    is what a person types for a page (``"/ally journal"`` becomes ``/ally journal 2``).
+    ``page`` is clamped to the pages that exist.
+    """
+    pages = page_count(len(items), per_page)
+    page = min(max(page, 1), pages)
+    shown = items[(page - 1) * per_page : page * per_page]
+    title = heading if pages == 1 else f"{heading} (page {page} of {pages})"
+    body = separator.join([title, *shown])
+    blocks: list[Block] = [*sections(body)]
+    blocks += page_controls(action, page, pages, command=command, context=context)
+    return Reply(text=body[: 3 * SECTION_LIMIT], blocks=blocks)
+
+
+def page_controls(
+    action: str, page: int, pages: int, *, command: str, context: str = ""
+) -> list[Block]:
+    """Previous/Next buttons and the typed equivalent, for page ``page`` of ``pages``.
+
+    Nothing when everything fits on one page. See :func:`paged_reply` for the ids
+    and values.
+    """
+    buttons = []
+    if page > 1:
+        value = f"{page - 1} {context}".strip()
+        buttons.append(button("Previous", action + PAGE_BUTTONS[0], value))
+    if page < pages:
+        value = f"{page + 1} {context}".strip()
+        buttons.append(button("Next", action + PAGE_BUTTONS[1], value, style="primary"))
+    if not buttons:
+        return []
+    typed = f"`{command} {page + 1}`" if page < pages else f"`{command} {page - 1}`"
+    return [
+        ActionsBlock(block_id=f"{action}_pages", elements=buttons),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Or type {typed}.")]),
+    ]
+
+
+def page_number(value: str) -> int:
+    """A page number from a button value or a typed word; 1 for anything else."""
+    value = value.strip()
+    return int(value) if is_number(value) and len(value) < 7 and 0 < int(value) < 100_000 else 1
+
+
+def page_value(value: str) -> tuple[int, str]:
+    """A page button's value split into the page and its context (see :func:`paged_reply`)."""
+    page, _, context = value.strip().partition(" ")
+    return page_number(page), context.strip()

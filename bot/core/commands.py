@@ -71,7 +71,7 @@ def handle(services: Services, actor: Actor, text: str, replay: Replay | None = 
     cmd = services.registry.commands.get(name)
     if cmd is None:
         visible = [n for n, c in services.registry.commands.items() if not c.hidden]
-        return unknown_reply(name, visible, "/ally")
+        return unknown_reply(name, visible, "/ally", "Type `/ally help` to see everything.")
     guard = replay if cmd.changes else None
     if _is_slow(services, cmd, rest):
         # Acknowledge now; the work runs after the ack, its lock waits unbounded by
@@ -122,12 +122,11 @@ def _run(
         return text_reply(ALREADY_DONE)
 
 
-def unknown_reply(name: str, known: Collection[str], prefix: str) -> Reply:
+def unknown_reply(name: str, known: Collection[str], prefix: str, more: str) -> Reply:
+    """Say which word was not understood, the closest valid one, and where the list is."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
     hint = f" Did you mean `{prefix} {close[0]}`?" if close else ""
-    return text_reply(
-        f"I don't know `{prefix} {escape(name[:40])}`.{hint} Type `/ally help` to see everything."
-    )
+    return text_reply(f"I don't know `{prefix} {escape(name[:40])}`.{hint} {more}")
 
 
 def help_reply(services: Services) -> Reply:
@@ -146,9 +145,14 @@ def admin_command(services: Services, actor: Actor, args: Sequence[str]) -> Repl
     """``/ally admin ACTION ...``: every action goes through :func:`admin.perform`."""
     actions = services.registry.admin_actions
     if not args or args[0].lower() == "help":
-        lines = ["*Admin actions*"] + [f"• `{a.usage}`: {a.summary}" for a in actions.values()]
+        lines = ["*Admin actions* (for programme admins)"] + [
+            f"• `{a.usage}`: {a.summary}" for a in actions.values()
+        ]
         return text_reply("\n".join(lines))
     name = args[0].lower()
     if name not in actions:
-        return unknown_reply(name, actions, "/ally admin")
-    return text_reply(admin.perform(services, actor, name, args[1:]))
+        return unknown_reply(
+            name, actions, "/ally admin", "Type `/ally admin help` to see every admin action."
+        )
+    result = admin.perform(services, actor, name, args[1:])
+    return result if isinstance(result, Reply) else text_reply(result)

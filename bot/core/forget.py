@@ -18,7 +18,7 @@ from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 
 FORGET_WARNING = (
-    "This deletes everything allybot holds about you: your membership, journal, "
+    "This deletes everything Allyship Buddies holds about you: your membership, journal, "
     "pairing history and rules, and messages waiting for you. Figures already shown to "
     "leads as anonymous totals stay as they are, with nothing linking them to you. "
     "It can't be undone."
@@ -80,4 +80,4 @@ def forget_command(services: Services, actor: Actor, args: Sequence[str]) -> Rep
 def forget_button(services: Services, actor: Actor, value: str) -> Reply:
     """The confirmed "Delete my data" (button value unused)."""
     forget(services, actor)
-    return text_reply("Done: everything allybot held about you has been deleted.")
+    return text_reply("Done: everything Allyship Buddies held about you has been deleted.")

@@ -212,11 +212,16 @@ def _field(value: object, limit: int) -> str | None:
     return value
 
 
+#: What a time or date picker submits in place of a text input's ``value``.
+PICKED = ("selected_time", "selected_date")
+
+
 def form_state(view: Mapping[str, Any]) -> FormState:
     """Typed extraction of a ``view_submission``'s state; wrong types are refused.
 
     Slack sends ``{"state": {"values": {block_id: {action_id: element}}}}`` where an
-    element has ``value`` (text) or ``selected_option`` / ``selected_options``. A
+    element has ``value`` (text, number), ``selected_time`` / ``selected_date``
+    (pickers) or ``selected_option`` / ``selected_options``. A
     payload of any other shape is not Slack's, and gets a reply, not a crash.
     """
     state = view.get("state")
@@ -245,7 +250,10 @@ def form_state(view: Mapping[str, Any]) -> FormState:
         elif option is not None:
             raise InvalidInput("One of the answers isn't something I can read. Nothing was saved.")
         else:
-            values[block_id] = _field(element.get("value"), FIELD_MAX)
+            # Text and number inputs send "value"; time and date pickers send
+            # "selected_time" / "selected_date" instead.
+            key = next((k for k in PICKED if element.get(k) is not None), "value")
+            values[block_id] = _field(element.get(key), FIELD_MAX)
         chosen = element.get("selected_options")
         if chosen is not None:
             if not isinstance(chosen, list) or len(chosen) > 100:

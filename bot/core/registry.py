@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.core.authz import Permission
-from bot.core.blocks import Reply
+from bot.core.blocks import PAGE_BUTTONS, Reply
 from bot.core.services import Actor, Services
 from storage.models import Member
 
@@ -54,18 +54,20 @@ class AdminAction:
     """``/ally admin NAME ...``, reached only through :func:`bot.core.admin.perform`.
 
     ``run`` receives the transaction the audit entry is written in; ``standalone``
-    actions (running a round) open their own transactions. ``prepare`` runs first,
-    outside any transaction, for checks that call Slack (is the person real?).
-    ``slow`` actions may take longer than Slack's three seconds: the command is
-    acknowledged at once and the outcome follows through ``response_url``.
+    actions (running a round) open their own transactions. Either returns the reply:
+    mrkdwn text, or a :class:`~bot.core.blocks.Reply` when it needs blocks (a list
+    with page buttons). ``prepare`` runs first, outside any transaction, for checks
+    that call Slack (is the person real?). ``slow`` actions may take longer than
+    Slack's three seconds: the command is acknowledged at once and the outcome
+    follows through ``response_url``.
     """
 
     name: str
     permission: Permission
     usage: str
     summary: str
-    run: Callable[[Services, Session, Actor, Sequence[str]], str] | None = None
-    standalone: Callable[[Services, Actor, Sequence[str]], str] | None = None
+    run: Callable[[Services, Session, Actor, Sequence[str]], str | Reply] | None = None
+    standalone: Callable[[Services, Actor, Sequence[str]], str | Reply] | None = None
     prepare: Callable[[Services, Actor, Sequence[str]], None] | None = None
     slow: Callable[[Sequence[str]], bool] | None = None
 
@@ -87,6 +89,17 @@ class Button:
     replaces: bool = False
 
 
+def page_buttons(
+    action: str, run: Callable[[Services, Actor, str], ButtonResult]
+) -> tuple[Button, Button]:
+    """The Previous and Next buttons of a list shown with :func:`bot.core.blocks.paged_reply`.
+
+    Both run ``run`` with the page number as the value and replace the page shown.
+    """
+    previous, following = PAGE_BUTTONS
+    return Button(action + previous, run, replaces=True), Button(action + following, run, True)
+
+
 @dataclass(frozen=True)
 class HomeButton:
     """A ``home_*`` button: done once per click, then the Home is published again."""
@@ -99,7 +112,8 @@ class HomeButton:
 class ViewInput:
     """A modal submission, already read into plain values.
 
-    ``values`` maps each input block id to the text typed or the option chosen;
+    ``values`` maps each input block id to the text or number typed, the option
+    chosen, or the time (``HH:MM``) or date (``YYYY-MM-DD``) picked;
     ``selected`` maps checkbox blocks to the chosen option values. ``key``
     identifies this submission (view id and hash), so a double click saves once.
     """

@@ -21,7 +21,7 @@ def first_admin_text(user_id: str) -> str:
     shown = member_id(user_id).strip("`")
     return (
         "*Nobody is an admin here yet*\n"
-        "Until someone is, programmes and roles can't be set up. Whoever runs allybot "
+        "Until someone is, programmes and roles can't be set up. Whoever runs the bot "
         "can make the first admin. To make it you:\n"
         f"• add `ALLYBOT_ADMINS={shown}` to the bot's `.env` and restart it, or\n"
         f"• run `allybot admin grant {shown} admin` where the bot runs.\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, tzinfo
 
 from bot.core import parse
 
@@ -73,3 +74,23 @@ def every(count: int, singular: str, plural_form: str | None = None) -> str:
     if count == 1:
         return f"every {singular}"
     return f"every {count} {plural_form or singular + 's'}"
+
+
+def slack_date(when: datetime, layout: str = "{date_short_pretty} at {time}") -> str:
+    """A moment Slack shows in each reader's own time zone and locale.
+
+    For messages read by people in several zones (an admin's listing, a digest):
+    ``<!date^UNIX^LAYOUT|fallback>``; the fallback, shown where Slack cannot render the
+    date, is in UTC and says so.
+    """
+    if when.tzinfo is None:
+        raise ValueError("slack_date needs an aware datetime")
+    at = when.astimezone(UTC)
+    fallback = f"{at:%d %b %Y}" if "{time}" not in layout else f"{at:%d %b %Y, %H:%M} UTC"
+    return f"<!date^{int(at.timestamp())}^{layout}|{fallback}>"
+
+
+def local_time(when: datetime, zone: tzinfo, *, with_day: bool = True) -> str:
+    """A moment as one reader reads it in their own zone: ``Tuesday 3 March, 10:00``."""
+    local = when.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}" if with_day else f"{local:%H:%M}"

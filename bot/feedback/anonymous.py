@@ -71,7 +71,7 @@ READER_REFUSAL = (
 )
 REPLY_DM_WARNING = (
     "If you tick this, I DM you a button to read replies and answer. That DM links you to "
-    "this item for anyone who can read both your Slack messages and allybot's database."
+    "this item for anyone who can read both your Slack messages and the bot's database."
 )
 
 
@@ -156,7 +156,7 @@ def form(services: Services, actor: Actor) -> View:
             ),
             InputBlock(
                 block_id="rating",
-                label="How is the programme doing? (1-5, optional)",
+                label="How is the programme doing? (1 = badly, 5 = very well)",
                 optional=True,
                 element=StaticSelectElement(action_id="value", options=ratings),
             ),
@@ -169,7 +169,7 @@ def form(services: Services, actor: Actor) -> View:
             ),
             InputBlock(
                 block_id="reply",
-                label="Replies (optional)",
+                label="Replies",
                 optional=True,
                 hint=REPLY_DM_WARNING[:150],
                 element=CheckboxesElement(
@@ -188,6 +188,7 @@ class Stored:
     rating: int | None
     text: str
     week: str
+    #: The programme's anonymity threshold, so the confirmation states the real one.
     threshold: int
     #: The one-time token for the author's reply DM ("" when they did not opt in).
     token: str = field(repr=False, default="")

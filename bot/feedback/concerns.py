@@ -136,13 +136,13 @@ def form(services: Services, actor: Actor) -> View:
             ),
             InputBlock(
                 block_id="text",
-                label="What happened (optional)",
+                label="What happened",
                 optional=True,
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
             ),
             InputBlock(
                 block_id="share",
-                label="Name",
+                label="Your name",
                 optional=True,
                 element=CheckboxesElement(
                     action_id="value",

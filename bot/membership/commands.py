@@ -10,7 +10,7 @@ from bot.core.services import Actor, Services
 from bot.core.text import member_id
 from bot.membership import members
 from bot.membership.members import Role
-from bot.membership.views import status_text
+from bot.membership.views import membership_line, status_text
 
 
 def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
@@ -20,7 +20,7 @@ def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
         )
     member, new = members.join(services, actor, Role(args[0].lower()))
     if not new:
-        return text_reply(f"You're already in. {status_text(member)}")
+        return text_reply(f"You're already in {membership_line(member)}, so nothing changed.")
     return text_reply(
         f"Welcome aboard! {status_text(member)} I'll be in touch in a DM; "
         "`/ally pause` or `/ally leave` whenever you need."
@@ -41,7 +41,7 @@ def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
         if not parse.is_number(args[0]) or (
             len(args) > 1 and args[1].lower() not in ("week", "weeks")
         ):
-            return text_reply("Usage: `/ally pause 3 weeks` (1 to 26 weeks).")
+            return text_reply("Say how long, in weeks, like `/ally pause 3 weeks` (1 to 26 weeks).")
         # The rule (1 to 26 weeks) and its message belong to members.pause.
         weeks = parse.whole_number(args[0], what="The number of weeks")
     member = members.pause(services, actor, weeks)
@@ -50,9 +50,9 @@ def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 def resume(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     member, changed = members.resume(services, actor)
-    return text_reply(
-        ("Welcome back! " if changed else "You weren't paused. ") + status_text(member)
-    )
+    if not changed:
+        return text_reply(f"You weren't paused: you're in {membership_line(member)}.")
+    return text_reply("Welcome back! " + status_text(member))
 
 
 def leave(services: Services, actor: Actor, args: Sequence[str]) -> Reply:

@@ -18,6 +18,7 @@ from bot.core.errors import UserError
 from bot.core.gateway import SlackError
 from bot.core.registry import Departure
 from bot.core.services import Actor, Services
+from bot.core.text import plural
 from storage import members as store
 from storage.models import Member
 
@@ -130,20 +131,24 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
 def _welcome_text(role: Role) -> str:
     if role is Role.ALLY:
         return (
-            "Welcome to the allyship programme. You'll be paired with a colleague for regular "
+            "Welcome to Allyship Buddies. You'll be paired with a colleague for regular "
             "check-ins: your part is mostly to listen and to follow through. "
             "Type `/ally help` any time, or open my Home tab."
         )
     return (
-        "Welcome, and thank you for opting in. You'll be paired with an ally for regular "
-        "check-ins, and you can pause or leave whenever you like without giving a reason. "
+        "Welcome to Allyship Buddies, and thank you for opting in. You'll be paired with an "
+        "ally for regular check-ins. You share only what you choose to, and you can pause or "
+        "leave whenever you like without giving a reason. "
         "Type `/ally help` any time, or open my Home tab."
     )
 
 
 def pause(services: Services, actor: Actor, weeks: int) -> MemberView:
     if not 1 <= weeks <= MAX_PAUSE_WEEKS:
-        raise MembershipError(f"You can pause for 1 to {MAX_PAUSE_WEEKS} weeks.")
+        raise MembershipError(
+            f"You can pause for 1 to {MAX_PAUSE_WEEKS} weeks, so {plural(weeks, 'week')} won't "
+            "work. Try `/ally pause 4 weeks`, or `/ally leave` to stop for longer."
+        )
     now = services.clock.now()
     with services.db.transaction() as session:
         member = _require_member(session, actor)
@@ -179,7 +184,10 @@ def leave(services: Services, actor: Actor) -> bool:
 def _require_member(session: Session, actor: Actor) -> Member:
     member = store.get_member_for_update(session, actor.team_id, actor.user_id)
     if member is None or member.status == Status.LEFT:
-        raise MembershipError("You're not in the programme yet. Try `/ally join ally` first.")
+        raise MembershipError(
+            "You're not in the programme yet. Join with `/ally join ally` or "
+            "`/ally join colleague`."
+        )
     return member
 
 

@@ -15,26 +15,37 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core import calendar
 from bot.core.blocks import HOME_BLOCK_LIMIT, button, section
 from bot.membership.members import MemberView, Role, Status
 
 ABOUT = (
-    "*Allyship buddies* pairs allies with colleagues who opted in, for regular, "
-    "low-key check-ins. Allies listen and follow through; colleagues say what would "
-    "actually help. Between check-ins you get short reflection prompts, and anyone can "
-    "tell the programme, anonymously, what works and what feels performative."
+    "*Allyship Buddies* pairs allies with colleagues who opted in, for regular, "
+    "low-key check-ins. Allies listen, ask what would actually help and follow through; "
+    "colleagues share only what they choose to. Between check-ins you get short reflection "
+    "prompts, and anyone can tell the programme, anonymously, what works and what feels "
+    "performative."
 )
 
-ROLE_LABEL = {Role.ALLY: "ally", Role.COLLEAGUE: "colleague"}
+ROLE_LABEL = {Role.ALLY: "an *ally*", Role.COLLEAGUE: "a *colleague*"}
 
 
 def status_text(member: MemberView | None) -> str:
     if member is None:
         return "You're not in the programme. Join with `/ally join ally` or `/ally join colleague`."
-    line = f"You're in the programme as *{ROLE_LABEL[member.role]}*, status *{member.status}*"
+    return f"You're in {membership_line(member)}."
+
+
+def membership_line(member: MemberView) -> str:
+    """``the programme as an *ally*, paused until Monday 9 March 2026`` (no full stop)."""
+    line = f"the programme as {ROLE_LABEL[member.role]}"
     if member.status is Status.PAUSED and member.paused_until:
-        line += f" until {member.paused_until:%A %d %B %Y}"
-    return line + "."
+        # The member reads it, so their own calendar date (stored times are UTC).
+        until = member.paused_until.astimezone(calendar.zone(member.tz))
+        line += f", paused until {until:%A} {until.day} {until:%B %Y}"
+    elif member.status is Status.PAUSED:
+        line += ", paused until you resume"
+    return line
 
 
 def leave_confirm() -> ConfirmObject:
@@ -81,7 +92,7 @@ def membership_blocks(member: MemberView | None) -> list[Block]:
 def home_view(member_blocks: Sequence[Block], lead_blocks: Sequence[Block] | None) -> View:
     """The App Home tab: what the programme is, the person's sections, and, for leads
     and admins (``lead_blocks`` not None), the programme tools."""
-    blocks: list[Block] = [HeaderBlock(text="Allyship buddies"), section(ABOUT), DividerBlock()]
+    blocks: list[Block] = [HeaderBlock(text="Allyship Buddies"), section(ABOUT), DividerBlock()]
     blocks += member_blocks
     if lead_blocks is not None:
         blocks += [DividerBlock(), HeaderBlock(text="Programme tools")]

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from bot.core import parse
+from bot.core import admin, parse
 from bot.core.admin import AdminInputError
 from bot.core.authz import Permission
+from bot.core.blocks import Reply, page_number, page_value, paged_reply, text_reply
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
-from bot.core.text import mention, parse_user_ref
+from bot.core.text import escape, mention, parse_user_ref, plural, slack_date
 from bot.pairing import changes, rounds
 from bot.programmes.settings import find
 from storage import pairing as store
@@ -47,30 +48,60 @@ def _pair(services: Services, actor: Actor, args: Sequence[str]) -> str:
     )
 
 
-def _history(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
-    user = parse_user_ref(args[0]) if len(args) == 1 else None
-    if user is None:
-        raise AdminInputError("Usage: `/ally admin history @person`.")
+#: Lines on one page of a member's history or of the rule list.
+PAGE = 15
+
+
+def _history(
+    services: Services, session: Session, actor: Actor, args: Sequence[str]
+) -> str | Reply:
+    user = parse_user_ref(args[0]) if len(args) in (1, 2) else None
+    if user is None or (len(args) == 2 and not parse.is_number(args[1])):
+        raise AdminInputError("Mention the person, like `/ally admin history @Sam`.")
     pairs = store.history_of(session, actor.team_id, user)
     if not pairs:
         return f"{mention(user)} hasn't been paired yet."
     people = store.participants_of(session, [p.id for p in pairs])
-    lines = [f"*Pairings of {mention(user)}* (newest first)"]
+    lines = []
     for p in pairs:
         others = [mention(pp.user_id) for pp in people[p.id] if pp.user_id != user]
         lines.append(
-            f"• pair {p.id}, {p.created_at:%d %b %Y}: with {', '.join(others) or 'nobody'} "
-            f"({p.kind}, {p.status})"
+            f"• pair {p.id}, {slack_date(p.created_at, '{date_short}')}: with "
+            f"{', '.join(others) or 'nobody else'} ({p.kind}, {p.status})"
         )
-    return "\n".join(lines)
+    return paged_reply(
+        f"*Pairings of {mention(user)}*: {plural(len(pairs), 'pairing')}, newest first",
+        lines,
+        page_number(args[1]) if len(args) == 2 else 1,
+        per_page=PAGE,
+        action="history_page",
+        command=f"/ally admin history <@{user}>",
+        context=user,
+    )
 
 
-def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str:
+def history_page_button(services: Services, actor: Actor, value: str) -> Reply:
+    """Previous / Next under a member's history (value: page and user id)."""
+    page, user = page_value(value)
+    result = admin.perform(services, actor, "history", [f"<@{user}>", str(page)])
+    return result if isinstance(result, Reply) else text_reply(result)
+
+
+def rules_page_button(services: Services, actor: Actor, value: str) -> Reply:
+    """Previous / Next under the pairing rules (value: page and programme)."""
+    page, programme = page_value(value)
+    result = admin.perform(services, actor, "rule", ["list", programme or "default", str(page)])
+    return result if isinstance(result, Reply) else text_reply(result)
+
+
+def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str | Reply:
     verb = args[0].lower() if args else ""
     if verb in ("never", "always") and len(args) in (3, 4):
         a, b = parse_user_ref(args[1]), parse_user_ref(args[2])
         if a is None or b is None or a == b:
-            raise AdminInputError("Mention two different people.")
+            raise AdminInputError(
+                "Mention two different people, like `/ally admin rule never @Sam @Alex`."
+            )
         programme = find(
             session,
             actor.team_id,
@@ -80,28 +111,50 @@ def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str
         added = store.add_rule(
             session, programme.id, verb, a, b, actor.user_id, services.clock.now()
         )
-        status = "added" if added else "already there"
-        return f"Rule {status}: {mention(a)} and {mention(b)} {verb} paired."
-    if verb == "list":
+        together = "never to be paired" if verb == "never" else "always paired when possible"
+        if not added:
+            return f"That rule was already there: {mention(a)} and {mention(b)}, {together}."
+        return f"Rule added: {mention(a)} and {mention(b)}, {together}."
+    if verb == "list" and len(args) <= 3:
+        words = [a for a in args[1:] if not parse.is_number(a)]
+        pages = [a for a in args[1:] if parse.is_number(a)]
         programme = find(
-            session,
-            actor.team_id,
-            args[1].lower() if len(args) == 2 else None,
-            services.clock.now(),
+            session, actor.team_id, words[0].lower() if words else None, services.clock.now()
         )
+        # Sorted, so an ended pair does not say which of the two ended it.
         shown = [
-            f"• #{r.id} {r.kind}: {mention(r.owner)} and {mention(r.other)}"
+            f"• #{r.id} {RULE_WORDS[r.kind]}: "
+            + " and ".join(map(mention, sorted((r.owner, r.other))))
             for r in store.rules(session, programme.id)
-            if r.kind in ("never", "always", "ended")
+            if r.kind in RULE_WORDS
         ]
-        return "\n".join(["*Pairing rules*", *shown]) if shown else "No pairing rules."
+        if not shown:
+            return f"*{escape(programme.name)}* has no pairing rules."
+        return paged_reply(
+            f"*Pairing rules of {escape(programme.name)}*: {plural(len(shown), 'rule')}",
+            shown,
+            page_number(pages[0]) if pages else 1,
+            per_page=PAGE,
+            action="rules_page",
+            command=f"/ally admin rule list {programme.name}",
+            context=programme.name,
+        )
     if verb == "remove" and len(args) == 2:
         rule_id = parse.record_id(args[1], what="rule")
         programme = find(session, actor.team_id, None, services.clock.now())
         if not store.remove_rule(session, programme.id, rule_id):
-            raise AdminInputError("No such rule.")
-        return "Rule removed."
-    raise AdminInputError("Usage: `/ally admin rule never|always @a @b`, `list`, `remove ID`.")
+            raise AdminInputError(
+                f"There's no rule #{rule_id}. `/ally admin rule list` shows the rule numbers."
+            )
+        return f"Rule #{rule_id} removed."
+    raise AdminInputError(
+        "Usage: `/ally admin rule never|always @a @b [programme]`, "
+        "`/ally admin rule list [programme]` or `/ally admin rule remove ID`."
+    )
+
+
+#: Rule kinds an admin sees, in words (personal never-lists stay private to their owner).
+RULE_WORDS = {"never": "never pair", "always": "always pair", "ended": "ended by a member"}
 
 
 def _prepare_rule(services: Services, actor: Actor, args: Sequence[str]) -> None:
@@ -125,14 +178,14 @@ ADMIN_ACTIONS = (
     AdminAction(
         "history",
         Permission.ADMIN,
-        "/ally admin history @person",
+        "/ally admin history @person [page]",
         "a member's pairings",
         run=_history,
     ),
     AdminAction(
         "rule",
         Permission.ADMIN,
-        "/ally admin rule never|always @a @b [programme] | list [programme] | remove ID",
+        "/ally admin rule never|always @a @b [programme] | list [programme] [page] | remove ID",
         "pairing rules",
         run=_rule,
         prepare=_prepare_rule,

@@ -12,6 +12,7 @@ from bot.core.registry import (
     Modal,
     SummarySource,
     Task,
+    page_buttons,
 )
 from bot.pairing import admin, changes, checkins, cli, commands, rounds, sources
 from storage import pairing as store
@@ -50,6 +51,8 @@ CAPABILITY = Capability(
         *(Button(a, commands.answer_button(a)) for a in commands.BUTTON_ANSWERS),
         Button("pair_end", commands.end_button),
         Button("checkin_yes", commands.checkin_form),
+        *page_buttons("history_page", admin.history_page_button),
+        *page_buttons("rules_page", admin.rules_page_button),
     ),
     modals=(Modal("checkin_modal", commands.checkin_submitted, error_block="usefulness"),),
     tasks=(

@@ -18,7 +18,7 @@ from bot.core import outbox, parse
 from bot.core.calendar import add_working_days
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
-from bot.core.text import clean
+from bot.core.text import clean, escape
 from bot.pairing.views import nudge_blocks
 from bot.reporting.anonymity import iso_week
 from storage import pairing as store
@@ -80,7 +80,13 @@ def _own_pair(session: Session, actor: Actor, pair_id: int) -> Pair:
 
 
 def parse_pair_id(value: str) -> int:
-    return parse.record_id(value, what="pairing")
+    try:
+        return parse.record_id(value, what="pairing")
+    except parse.InvalidInput:
+        raise CheckinError(
+            f"`{escape(value[:20])}` isn't a pair number. The pair number is at the bottom of "
+            "your introduction, like `/ally checkin 12 yes`."
+        ) from None
 
 
 def answer(
@@ -94,7 +100,9 @@ def answer(
     """Record the person's answer for their pair (replacing an earlier one)."""
     kind = ANSWERS.get(raw_answer)
     if kind is None:
-        raise CheckinError("Answer with yes, not-yet or wont.")
+        raise CheckinError(
+            f"`{escape(raw_answer[:20])}` isn't an answer I know: say yes, not-yet or wont."
+        )
     if usefulness is not None and not 1 <= usefulness <= 5:
         raise CheckinError("Usefulness is from 1 to 5.")
     now = services.clock.now()

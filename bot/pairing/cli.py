@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.core import operator
 from bot.core.registry import CliVerb
 from bot.core.services import Services
+from bot.core.text import plural
 from bot.pairing import org_import, rounds
 
 
@@ -38,7 +39,7 @@ def _import(services: Services, args: argparse.Namespace) -> int:
     rows = org_import.parse(args.file.read_text(encoding="utf-8-sig"))
     count = org_import.import_rows(services, team, rows)
     operator.audit(services, team, "cli.import-org", str(args.file))
-    print(f"imported {count} people (department and manager only)")
+    print(f"imported {plural(count, 'person', 'people')} (department and manager only)")
     return 0
 
 

@@ -14,7 +14,7 @@ from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.registry import FieldErrors, ViewInput
 from bot.core.services import Actor, Services
-from bot.core.text import mention, parse_user_ref
+from bot.core.text import mention, parse_user_ref, plural
 from bot.pairing import checkins
 from bot.pairing.views import checkin_modal
 from storage import members as members_store
@@ -76,7 +76,8 @@ def checkin_submitted(services: Services, actor: Actor, form: ViewInput) -> Fiel
 def checkin(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if len(args) != 2:
         return text_reply(
-            "Usage: `/ally checkin PAIR yes|not-yet|wont` (the pair number is in your intro)."
+            "Say which pairing and how it went, like `/ally checkin 12 yes` (or `not-yet`, "
+            "`wont`). The pair number is at the bottom of your introduction."
         )
     done = checkins.answer(services, actor, checkins.parse_pair_id(args[0]), args[1].lower())
     return text_reply(REPLIES[done.answer])
@@ -84,7 +85,10 @@ def checkin(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 def end_pairing(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if len(args) != 1:
-        return text_reply("Usage: `/ally end-pairing PAIR` (the pair number is in your intro).")
+        return text_reply(
+            "Say which pairing, like `/ally end-pairing 12`. The pair number is at the bottom "
+            "of your introduction."
+        )
     return end_button(services, actor, args[0])
 
 
@@ -103,14 +107,20 @@ def never(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
             if not rules:
                 return text_reply("Your never-pair list is empty.")
             return text_reply(
-                "*Never pair me with* (only you can see this)\n"
-                + "\n".join(f"• {mention(r.other)}" for r in rules)
+                f"*Never pair me with* ({plural(len(rules), 'person', 'people')}; only you can "
+                "see this list)\n" + "\n".join(f"• {mention(r.other)}" for r in rules)
             )
         remove = len(args) == 2 and args[0].lower() == "remove"
         target = parse_user_ref(args[-1]) if len(args) in (1, 2) else None
-        if target is None or target == actor.user_id or (len(args) == 2 and not remove):
+        if target is None or (len(args) == 2 and not remove):
             return text_reply(
-                "Usage: `/ally never @person`, `/ally never remove @person`, `/ally never list`."
+                "Mention the person, like `/ally never @Sam`. Also: "
+                "`/ally never remove @Sam`, `/ally never list`."
+            )
+        if target == actor.user_id:
+            return text_reply(
+                "You can't be paired with yourself, so you don't need to add yourself. "
+                "Mention someone else, like `/ally never @Sam`."
             )
         if remove:
             rule = next(
@@ -121,10 +131,15 @@ def never(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
                 ),
                 None,
             )
-            if rule is not None:
-                store.remove_rule(session, programme_id, rule.id, owner=actor.user_id)
+            if rule is None:
+                return text_reply(f"{mention(target)} wasn't on your never-pair list.")
+            store.remove_rule(session, programme_id, rule.id, owner=actor.user_id)
             return text_reply(f"{mention(target)} is off your never-pair list.")
-        store.add_rule(session, programme_id, "personal", actor.user_id, target, actor.user_id, now)
+        added = store.add_rule(
+            session, programme_id, "personal", actor.user_id, target, actor.user_id, now
+        )
+    if not added:
+        return text_reply(f"{mention(target)} was already on your never-pair list.")
     return text_reply(
         f"Done: you won't be paired with {mention(target)}. Nobody else is told about this list."
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 from bot.core import outbox
 from bot.core.calendar import latest_slot, period_key, round_slot
 from bot.core.services import Services
-from bot.core.text import escape, mention
+from bot.core.text import escape, mention, plural
 from bot.membership.members import Status
 from bot.pairing import engine
 from bot.pairing.changes import step_back
 from bot.pairing.intros import kind_of, owe_intro
+from bot.pairing.notices import sit_out_text
 from bot.programmes.settings import find
 from storage import pairing as store
 from storage.models import Programme
@@ -47,6 +49,8 @@ class RoundOutcome:
     repeats: int
     notes: list[str]
     paused: list[str]
+    #: What each person sitting out is told (user id -> DM text, see :mod:`.notices`).
+    sit_out_notices: dict[str, str] = field(default_factory=dict)
 
 
 def _inputs(
@@ -131,6 +135,10 @@ def _describe(plan: engine.RoundPlan, roles: dict[str, str]) -> RoundOutcome:
         repeats=len(plan.repeats),
         notes=list(plan.notes),
         paused=[],
+        sit_out_notices={
+            s.user_id: sit_out_text(s.reason_code, roles.get(s.user_id, "ally"))
+            for s in plan.sat_out
+        },
     )
 
 
@@ -172,6 +180,7 @@ def run_round(
             paused = _pause_ignorers(session, programme, now)
             members, rules, history = _inputs(session, programme)
             plan = engine.plan_round(members, rules, history, seed)
+            log.debug("planned a round for programme %s: %s", programme_id, plan.method)
             described = _describe(plan, {m.user_id: m.role for m in members})
             round_ = store.add_round(
                 session,
@@ -226,10 +235,7 @@ def _store_plan(
             session,
             team_id=programme.team_id,
             user_id=user_id,
-            text=(
-                "No buddy for you this round: " + escape(reason) + ". "
-                "You'll be first in line next round, and nothing else changes."
-            ),
+            text=plan.sit_out_notices.get(user_id) or sit_out_text("", "ally"),
             now=now,
             dedupe_key=f"satout:{round_id}:{user_id}",
         )
@@ -318,24 +324,36 @@ def run_now(
     return format_outcome(outcome, preview=False)
 
 
+_ID_PAIR = re.compile(r"\b([UW][A-Z0-9]{2,})-([UW][A-Z0-9]{2,})\b")
+_ID = re.compile(r"(?<![<@\w])([UW][A-Z0-9]{2,})\b")
+
+
+def _mentions(note: str) -> str:
+    """An engine note (bare user ids, ``A-B`` for two people) as escaped mrkdwn."""
+    text = _ID_PAIR.sub(r"\1 and \2", escape(note))
+    return _ID.sub(lambda m: mention(m.group(1)), text)
+
+
 def format_outcome(outcome: RoundOutcome, *, preview: bool) -> str:
-    """Human summary for admins (mrkdwn; ids rendered as mentions)."""
+    """The admin's summary of a round, in plain words (mrkdwn; ids rendered as mentions)."""
     if not preview and not outcome.created:
-        return "This period's round already exists; nothing new was sent."
-    buddies = sum(1 for g in outcome.groups if "colleague" in g.values())
-    peers = len(outcome.groups) - buddies
-    head = "*Round preview* (nothing sent)" if preview else "*Round created*"
-    lines = [
-        head,
-        f"• {buddies} buddy pairs, {peers} ally peer groups",
-        f"• {len(outcome.sat_out)} sitting out",
-        f"• {outcome.repeats} repeated pairs"
-        + (" (no repeat-free round was possible)" if outcome.repeats else ""),
-    ]
-    lines += [f"• {mention(u)} sits out: {escape(r)}" for u, r in outcome.sat_out[:20]]
-    lines += [f"• note: {escape(n)}" for n in outcome.notes[:10]]
+        return "This period's round already exists, so nothing new was sent."
+    head = (
+        "*Round preview*: nothing is stored or sent."
+        if preview
+        else "*Round created*: the introductions are on their way."
+    )
+    lines = [head]
+    lines += [f"• {_mentions(n)}" for n in outcome.notes[:10]]
+    shown = outcome.sat_out[:20]
+    lines += [f"• {mention(u)} sits out: {escape(r)}." for u, r in shown]
+    if len(outcome.sat_out) > len(shown):
+        more = plural(len(outcome.sat_out) - len(shown), "more person", "more people")
+        lines.append(f"• …and {more} sitting out.")
     if outcome.paused:
         lines.append(
-            "• paused after three unanswered intros: " + ", ".join(map(mention, outcome.paused))
+            f"• Paused after three unanswered introductions "
+            f"({plural(len(outcome.paused), 'person', 'people')}): "
+            + ", ".join(map(mention, outcome.paused))
         )
     return "\n".join(lines)

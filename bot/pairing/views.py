@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
@@ -19,32 +20,71 @@ from slack_sdk.models.views import View
 from bot.core.blocks import button, section
 from bot.core.text import mention
 
-#: Conversation starters, by theme. The intro offers three, chosen per pair.
+#: Conversation starters for a buddy pair (an ally and a colleague), by theme. Each one
+#: asks the ally to listen or to act; none asks the colleague to explain her
+#: experience or to teach, because that work belongs to the ally. The intro offers
+#: three, from different themes, chosen per pair.
 STARTERS: tuple[tuple[str, str], ...] = (
-    ("listening", "What's something at work you wish people asked you about more often?"),
-    ("listening", "When did someone last really listen to you here, and what did they do?"),
-    ("listening", "What would make a meeting feel safer to speak up in?"),
-    ("amplifying", "Whose work deserves more credit on your team right now?"),
-    ("amplifying", "Have you seen an idea get repeated and credited to someone else?"),
-    ("amplifying", "What's one project you'd like more people to know about?"),
-    ("microaggressions", "Which small, everyday remark lands badly, even when meant well?"),
-    ("microaggressions", "What do you wish bystanders did when an awkward comment is made?"),
-    ("sponsorship", "Which opportunity would you put yourself forward for if you felt backed?"),
-    ("sponsorship", "Who has opened a door for you, and how did they do it?"),
-    ("sponsorship", "What's a stretch assignment you'd want, and who decides on it?"),
-    ("meetings", "How are speaking time and follow-up tasks shared in your meetings?"),
-    ("meetings", "Who usually takes notes or books the room, and is that fair?"),
-    ("accountability", "What's one thing the ally could do differently starting this week?"),
-    ("accountability", "What would tell you this programme is more than a gesture?"),
+    ("listening", "Ally: ask what would make this week easier, then mostly listen."),
+    ("listening", "Ally: ask what they'd like you to keep doing, or stop doing, in meetings."),
+    ("listening", "Ally: ask what they'd like from these check-ins, and go at their pace."),
+    ("amplifying", "Ally: name one piece of their work you'll credit by name this week."),
+    ("amplifying", "Ally: ask which project they'd like more people to know about, then help."),
+    ("amplifying", "Ally: offer to repeat and credit their next idea if it gets talked over."),
+    ("interrupting", "Ally: say what you'll do the next time a remark lands badly in a meeting."),
+    ("interrupting", "Ally: agree how you'll step in on talk-overs, so they don't have to."),
+    (
+        "sponsorship",
+        "Ally: ask which opportunity they'd want, and say where you'll recommend them.",
+    ),
+    ("sponsorship", "Ally: offer an introduction to someone in your network who could help."),
+    (
+        "sponsorship",
+        "Ally: ask whether there's a stretch project you could put their name forward for.",
+    ),
+    ("meetings", "Ally: take the next round of note-taking or room-booking yourself."),
+    ("meetings", "Ally: pick one shared meeting where you'll make sure nobody is talked over."),
+    ("accountability", "Ally: say one small thing you'll do before you next meet, and do it."),
+    ("accountability", "Ally: ask how they'd like you to follow up on what you talk about."),
+)
+
+#: Starters for a peer pair (or trio) of allies: comparing what each of them did and
+#: will do. Nothing a colleague said in confidence belongs here.
+PEER_STARTERS: tuple[tuple[str, str], ...] = (
+    ("noticing", "Share a moment this month when you could have spoken up and didn't."),
+    (
+        "noticing",
+        "Which small habit in your meetings (who speaks, who takes notes) will you change?",
+    ),
+    (
+        "acting",
+        "Compare what you each did after your last buddy check-in, and what got in the way.",
+    ),
+    ("acting", "Pick one thing each of you will do this week, and check in on it next time."),
+    ("amplifying", "Name someone whose work you'll each credit by name this week."),
+    ("amplifying", "How do you bring quieter voices in, without putting them on the spot?"),
+    (
+        "mistakes",
+        "Talk through a time you got something wrong as an ally, and how you put it right.",
+    ),
+    ("mistakes", "How do you take correction without making the other person look after you?"),
+    ("learning", "Share something you read or listened to that changed how you act at work."),
+    ("learning", "Where can you learn more without asking a colleague to teach you?"),
 )
 
 
-def starters_for(pair_id: int, n: int = 3) -> list[str]:
-    """Three starters from different themes, varied from pair to pair but stable."""
+def starters_for(pair_id: int, kind: str = "buddy", n: int = 3) -> list[str]:
+    """Three starters from different themes, varied from pair to pair but stable.
+
+    Buddy pairs get :data:`STARTERS`, peer groups of allies :data:`PEER_STARTERS`.
+    """
+    pool = PEER_STARTERS if kind == "peer" else STARTERS
+    # A stride coprime with the pool's size visits every starter once.
+    stride = next(s for s in range(5, 5 + len(pool)) if math.gcd(s, len(pool)) == 1)
     chosen: list[str] = []
     themes: set[str] = set()
-    for k in range(len(STARTERS)):
-        theme, text = STARTERS[(pair_id * 7 + k * 5) % len(STARTERS)]
+    for k in range(len(pool)):
+        theme, text = pool[(pair_id * 7 + k * stride) % len(pool)]
         if theme not in themes:
             chosen.append(text)
             themes.add(theme)
@@ -54,7 +94,10 @@ def starters_for(pair_id: int, n: int = 3) -> list[str]:
 
 
 def intro_text(roles: dict[str, str]) -> str:
+    """The notification line of an introduction (buddy pair, or allies as peers)."""
     people = " and ".join(f"{mention(u)} ({r})" for u, r in sorted(roles.items()))
+    if "colleague" not in roles.values():
+        return f"Meet your ally peers for this round: {people}."
     return f"Meet your allyship buddy: {people}."
 
 
@@ -68,22 +111,26 @@ def intro_blocks(
     """
     people = "\n".join(f"• {mention(u)}, {r}" for u, r in sorted(roles.items()))
     if kind == "buddy":
+        heading = "*Meet your allyship buddy*"
         why = (
-            "You're paired for this round of the allyship programme. The idea is simple: "
-            "find 20-30 minutes to talk, with the ally mostly listening and asking what would "
-            "actually help, and both of you trying one small thing afterwards."
+            "You're paired for this round. Find 20-30 minutes to talk. The ally mostly "
+            "listens and asks what would actually help, then follows through on one small "
+            "thing. The colleague shares only what they choose to: nobody here has to "
+            "explain or justify their experience."
         )
     else:
+        heading = "*Meet your ally peers*"
         why = (
-            "You're paired as ally peers this round: a space to compare notes on what you've "
-            "tried, what felt awkward, and what you'll do differently."
+            "You're paired with fellow allies this round: a space to compare what you've "
+            "tried, what felt awkward and what you'll do next. Keep anything a colleague "
+            "told you in confidence out of it."
         )
-    starters = "\n".join(f"• {s}" for s in starters_for(pair_id))
+    starters = "\n".join(f"• {s}" for s in starters_for(pair_id, kind))
     value = str(pair_id)
     head = [section(f"_{note}_")] if note else []
     return [
         *head,
-        section(f"*Meet your allyship buddy*\n{people}"),
+        section(f"{heading}\n{people}"),
         section(why),
         section(f"*Some ways to start*\n{starters}"),
         ActionsBlock(
@@ -153,7 +200,7 @@ def checkin_modal(pair_id: int) -> View:
             ),
             InputBlock(
                 block_id="note",
-                label="A private note for yourself (optional)",
+                label="A private note for yourself",
                 optional=True,
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
             ),

@@ -23,22 +23,33 @@ def programmes_command(services: Services, actor: Actor, args: Sequence[str]) ->
         mine = store.enrolled_programme_ids(session, member.id)
         if len(args) == 2 and args[0].lower() in ("join", "leave"):
             name = args[1].lower()
+            shown = escape(name[:64])
             if name not in programmes:
+                names = ", ".join(f"`{escape(n)}`" for n in sorted(programmes))
                 return text_reply(
-                    "There's no programme by that name. `/ally programmes` lists them."
+                    f"There's no programme called `{shown}`. Programmes here: {names}."
                 )
             if args[0].lower() == "join":
                 store_changed = members_store.enrol(session, programmes[name], member.id, now)
-                return text_reply("You're in." if store_changed else "You were already in it.")
-            if len(mine) <= 1 and programmes[name] in mine:
-                return text_reply("That's your only programme; `/ally leave` leaves entirely.")
+                return text_reply(
+                    f"You're in *{shown}* now."
+                    if store_changed
+                    else f"You were already in *{shown}*."
+                )
+            if programmes[name] not in mine:
+                return text_reply(f"You weren't in *{shown}*, so there was nothing to leave.")
+            if len(mine) <= 1:
+                return text_reply(
+                    f"*{shown}* is your only programme. `/ally leave` leaves Allyship Buddies "
+                    "entirely."
+                )
             if store.unenrol(session, programmes[name], member.id):
                 departure = Departure(
                     actor.team_id, actor.user_id, "left", now, programme_id=programmes[name]
                 )
                 for hook in services.registry.member_departed:
                     hook(session, departure)
-            return text_reply("You've left that programme.")
+            return text_reply(f"You've left *{shown}*.")
         lines = [
             f"• {escape(name)}{' (you are in it)' if pid in mine else ''}"
             for name, pid in sorted(programmes.items())

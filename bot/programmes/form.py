@@ -4,11 +4,28 @@ Opening and saving both go through the one authorization filter: the form is
 only shown to admins, and saving runs ``/ally admin programme set`` via
 :func:`bot.core.admin.perform`, so the role is re-checked and the change audited;
 nothing in the form's metadata is trusted beyond naming the programme.
+
+Each setting gets the input that fits it (a select, a time picker, a number), so
+most mistakes cannot be typed at all; what can still be wrong (a forged payload, a
+time zone name) is checked field by field and shown under the field it belongs to.
 """
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    InputBlock,
+    InputInteractiveElement,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+    TimePickerElement,
+)
 from slack_sdk.models.views import View
 
 from bot.core import admin, authz
@@ -17,33 +34,149 @@ from bot.core.blocks import button, section
 from bot.core.errors import UserError
 from bot.core.registry import FieldErrors, HomeContext, ViewInput
 from bot.core.services import Actor, Services
-from bot.programmes.settings import WEEKDAYS, find
+from bot.programmes.settings import WEEKDAYS, SettingError, apply_setting, find
+from storage.models import Programme
+
+CADENCE_NAMES = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
+CADENCE_LABELS = {
+    "weekly": "Every week",
+    "fortnightly": "Every 2 weeks",
+    "4-weekly": "Every 4 weeks",
+}
+PEER_LABELS = {
+    "yes": "Pair up with each other",
+    "no": "Sit out until next round",
+}
+
+
+def _select(options: Mapping[str, str]) -> Callable[[str], InputInteractiveElement]:
+    def build(initial: str) -> InputInteractiveElement:
+        choices = [Option(text=label, value=value) for value, label in options.items()]
+        chosen = next((o for o in choices if o.value == initial), None)
+        return StaticSelectElement(action_id="value", options=choices, initial_option=chosen)
+
+    return build
+
+
+def _number(lo: int, hi: int) -> Callable[[str], InputInteractiveElement]:
+    def build(initial: str) -> InputInteractiveElement:
+        return NumberInputElement(
+            action_id="value",
+            is_decimal_allowed=False,
+            min_value=lo,
+            max_value=hi,
+            initial_value=initial if initial.isdigit() else None,
+        )
+
+    return build
+
+
+def _time(initial: str) -> InputInteractiveElement:
+    return TimePickerElement(action_id="value", initial_time=initial)
+
+
+def _text(initial: str) -> InputInteractiveElement:
+    return PlainTextInputElement(
+        action_id="value", initial_value=initial, max_length=64, placeholder="Europe/London"
+    )
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting on the form: its key (also the block id), label, hint and input."""
+
+    key: str
+    label: str
+    hint: str
+    element: Callable[[str], InputInteractiveElement]
+    optional: bool = False
+
 
 FIELDS = (
-    ("cadence", "Cadence: weekly, fortnightly or 4-weekly"),
-    ("weekday", "Intro weekday (monday to friday)"),
-    ("time", "Intro local time (HH:MM)"),
-    ("tz", "Programme time zone (e.g. Europe/London)"),
-    ("window", "Rounds without repeating a pair"),
-    ("cap", "Allies per colleague per round"),
-    ("quarter-cap", "Allies per colleague per quarter (or none)"),
-    ("peer-pairs", "Leftover allies form peer pairs (yes/no)"),
-    ("checkin-delay", "Working days before the check-in"),
-    ("threshold", "Anonymity threshold (at least 3)"),
+    Field(
+        "cadence",
+        "How often rounds run",
+        "Each round introduces new pairs.",
+        _select(CADENCE_LABELS),
+    ),
+    Field(
+        "weekday",
+        "Introduction day",
+        "Introductions go out on this working day.",
+        _select({d: d.title() for d in WEEKDAYS[:5]}),
+    ),
+    Field("time", "Introduction time", "In the programme's time zone, below.", _time),
+    Field(
+        "tz",
+        "Programme time zone",
+        "A time zone name, like Europe/London or America/New_York.",
+        _text,
+    ),
+    Field(
+        "window",
+        "Rounds before a pair may meet again",
+        "0 to 52. Nobody is paired with the same person within this many rounds.",
+        _number(0, 52),
+    ),
+    Field(
+        "cap",
+        "Allies per colleague in one round",
+        "1 to 5. Usually 1, so nobody has several conversations at once.",
+        _number(1, 5),
+    ),
+    Field(
+        "quarter-cap",
+        "Allies per colleague in one quarter",
+        "1 to 52, or leave it empty for no limit.",
+        _number(1, 52),
+        optional=True,
+    ),
+    Field(
+        "peer-pairs",
+        "Allies left without a colleague",
+        "When there are more allies than colleagues.",
+        _select(PEER_LABELS),
+    ),
+    Field(
+        "checkin-delay",
+        "Working days before the check-in",
+        "1 to 20. Then each person is asked privately whether they met.",
+        _number(1, 20),
+    ),
+    Field(
+        "threshold",
+        "Smallest group leads may see",
+        "3 to 100. Figures from fewer people than this are never shown.",
+        _number(3, 100),
+    ),
 )
-CADENCE_NAMES = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
 
 
 def lead_section(services: Services, actor: Actor, ctx: HomeContext) -> list[Block]:
     if "admin" not in ctx.roles:
         return []
     return [
-        section("*Programme settings*\nCadence, intro day and time, pairing rules, privacy."),
+        section("*Programme settings*\nHow often rounds run, when introductions go out, privacy."),
         ActionsBlock(
             block_id="programme_tools",
             elements=[button("Configure programme", "programme_configure", "default")],
         ),
     ]
+
+
+def _current(p: Programme) -> dict[str, str]:
+    return {
+        "cadence": CADENCE_NAMES.get(p.cadence_weeks, "fortnightly"),
+        "weekday": WEEKDAYS[p.weekday],
+        "time": p.local_time,
+        "tz": p.tz,
+        "window": str(p.repeat_window),
+        "cap": str(p.colleague_round_cap),
+        "quarter-cap": str(p.colleague_quarter_cap or ""),
+        "peer-pairs": "yes" if p.peer_pairs else "no",
+        "checkin-delay": str(p.checkin_delay_days),
+        "threshold": str(p.anonymity_threshold),
+    }
 
 
 def config_form(services: Services, actor: Actor, name: str) -> View:
@@ -58,18 +191,7 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
     )
     with services.db.transaction() as session:
         p = find(session, actor.team_id, name, services.clock.now())
-        values = {
-            "cadence": CADENCE_NAMES.get(p.cadence_weeks, "fortnightly"),
-            "weekday": WEEKDAYS[p.weekday],
-            "time": p.local_time,
-            "tz": p.tz,
-            "window": str(p.repeat_window),
-            "cap": str(p.colleague_round_cap),
-            "quarter-cap": str(p.colleague_quarter_cap or "none"),
-            "peer-pairs": "yes" if p.peer_pairs else "no",
-            "checkin-delay": str(p.checkin_delay_days),
-            "threshold": str(p.anonymity_threshold),
-        }
+        values = _current(p)
         programme_name = p.name
     return View(
         type="modal",
@@ -80,13 +202,13 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
         close="Cancel",
         blocks=[
             InputBlock(
-                block_id=key,
-                label=label,
-                element=PlainTextInputElement(
-                    action_id="value", initial_value=values[key], max_length=64
-                ),
+                block_id=f.key,
+                label=f.label,
+                hint=f.hint,
+                optional=f.optional,
+                element=f.element(values[f.key]),
             )
-            for key, label in FIELDS
+            for f in FIELDS
         ],
     )
 
@@ -99,8 +221,35 @@ def configure_button(services: Services, actor: Actor, value: str) -> View | Non
         return None
 
 
+def field_errors(values: Mapping[str, str | None]) -> dict[str, str]:
+    """What is wrong with each field, checked on a scratch programme (nothing is saved)."""
+    scratch = Programme()
+    errors: dict[str, str] = {}
+    for f in FIELDS:
+        value = (values.get(f.key) or "").strip()
+        if not value and not f.optional:
+            errors[f.key] = "Choose or fill in a value."
+            continue
+        try:
+            apply_setting(scratch, f.key, value)
+        except SettingError as exc:
+            errors[f.key] = exc.problem
+    return errors
+
+
 def save(services: Services, actor: Actor, form: ViewInput) -> FieldErrors | None:
-    """Apply the form through the audited admin path (re-checked, audited)."""
-    settings = [f"{key}={(form.values.get(key) or '').strip()}" for key, _ in FIELDS]
+    """Check every field, then apply the form through the audited admin path."""
+    authz.check(
+        services,
+        actor,
+        Permission.ADMIN,
+        "admin.programme",
+        form.private_metadata[:64] or None,
+        refusal="Only programme admins can change settings. Nothing was changed.",
+    )
+    errors = field_errors(form.values)
+    if errors:
+        return FieldErrors(errors)
+    settings = [f"{f.key}={(form.values.get(f.key) or '').strip()}" for f in FIELDS]
     admin.perform(services, actor, "programme", ["set", form.private_metadata[:64], *settings])
     return None

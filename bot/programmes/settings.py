@@ -6,6 +6,7 @@ Slack paths always go via :func:`bot.core.admin.perform`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from bot.core.authz import Permission
 from bot.core.calendar import next_slot, parse_local_time, period_key, zone
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
-from bot.core.text import escape, mention, parse_user_ref
+from bot.core.text import escape, every, mention, parse_user_ref, plural
 from bot.reporting.anonymity import effective_threshold
 from storage import members as members_store
 from storage import pairing as store
@@ -28,9 +29,22 @@ CADENCES = {"weekly": 1, "1": 1, "fortnightly": 2, "2": 2, "4-weekly": 4, "month
 NAME_MAX = 64
 
 
+class SettingError(AdminInputError):
+    """One setting's value is wrong; ``problem`` says how, without naming the setting.
+
+    The typed command and the CLI show ``"`key` problem"``; the settings form shows
+    ``problem`` alone under the field it belongs to.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"`{key}` {problem}")
+        self.key = key
+        self.problem = problem[:1].upper() + problem[1:]
+
+
 def _int(value: str, key: str, lo: int, hi: int) -> int:
     if not parse.is_number(value) or len(value) > 4 or not lo <= int(value) <= hi:
-        raise AdminInputError(f"`{key}` must be a whole number from {lo} to {hi}.")
+        raise SettingError(key, f"must be a whole number from {lo} to {hi}.")
     return int(value)
 
 
@@ -39,38 +53,54 @@ def _bool(value: str, key: str) -> bool:
         return True
     if value.lower() in ("no", "off", "false"):
         return False
-    raise AdminInputError(f"`{key}` must be yes or no.")
+    raise SettingError(key, "must be yes or no.")
+
+
+SETTING_KEYS = (
+    "cadence",
+    "weekday",
+    "time",
+    "tz",
+    "window",
+    "cap",
+    "quarter-cap",
+    "peer-pairs",
+    "checkin-delay",
+    "threshold",
+)
 
 
 def apply_setting(programme: Programme, key: str, value: str) -> None:
-    """Validate and set one ``key=value``; raises :class:`AdminInputError`."""
+    """Validate and set one ``key=value``; raises :class:`SettingError`."""
     key = key.lower()
     if key == "cadence":
         if value.lower() not in CADENCES:
-            raise AdminInputError("`cadence` is weekly, fortnightly or 4-weekly.")
+            raise SettingError(key, "is weekly, fortnightly or 4-weekly.")
         programme.cadence_weeks = CADENCES[value.lower()]
     elif key == "weekday":
         if value.lower()[:3] not in [d[:3] for d in WEEKDAYS[:5]]:
-            raise AdminInputError("`weekday` is a working day, monday to friday.")
+            raise SettingError(key, "is a working day, Monday to Friday.")
         programme.weekday = [d[:3] for d in WEEKDAYS].index(value.lower()[:3])
     elif key == "time":
         try:
             at = parse_local_time(value)
         except ValueError:
-            raise AdminInputError("`time` is a local time like 10:00.") from None
+            raise SettingError(key, "is a 24-hour local time like 10:00.") from None
         programme.local_time = f"{at.hour:02d}:{at.minute:02d}"
     elif key == "tz":
         try:
             programme.tz = parse.time_zone(value)
         except parse.InvalidInput:
-            raise AdminInputError("`tz` is a time zone name like Europe/London.") from None
+            raise SettingError(
+                key, "is a time zone name like Europe/London or America/New_York."
+            ) from None
     elif key == "window":
         programme.repeat_window = _int(value, key, 0, 52)
     elif key == "cap":
         programme.colleague_round_cap = _int(value, key, 1, 5)
     elif key == "quarter-cap":
         programme.colleague_quarter_cap = (
-            None if value.lower() == "none" else _int(value, key, 1, 52)
+            None if value.lower() in ("none", "") else _int(value, key, 1, 52)
         )
     elif key == "peer-pairs":
         programme.peer_pairs = _bool(value, key)
@@ -79,9 +109,12 @@ def apply_setting(programme: Programme, key: str, value: str) -> None:
     elif key == "threshold":
         programme.anonymity_threshold = effective_threshold(_int(value, key, 3, 100))
     else:
+        close = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
         raise AdminInputError(
-            f"I don't know the setting `{escape(key[:30])}`. Settings: cadence, weekday, time, "
-            "tz, window, cap, quarter-cap, peer-pairs, checkin-delay, threshold."
+            f"I don't know the setting `{escape(key[:30])}`.{hint} Settings: "
+            + ", ".join(SETTING_KEYS)
+            + "."
         )
 
 
@@ -102,7 +135,10 @@ def apply_settings(
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
+            raise AdminInputError(
+                f"`{escape(pair[:30])}` has no value: settings are written key=value, "
+                "like `cadence=weekly`."
+            )
         apply_setting(programme, key, value)
     changed = created or _schedule(programme) != before
     if changed:
@@ -136,17 +172,25 @@ def next_round_line(programme: Programme, slot: datetime, *, slack: bool = True)
 
 
 def describe(programme: Programme, leads: Sequence[str]) -> str:
+    """A programme's settings in plain words, for admins (``programme list`` and after a change)."""
     lead_text = ", ".join(mention(u) for u in leads) or "none yet"
     cap = programme.colleague_quarter_cap
+    quarter = f" and {plural(cap, 'ally', 'allies')} a quarter" if cap else ""
+    peers = (
+        "allies left without a colleague pair up with each other"
+        if programme.peer_pairs
+        else "allies left without a colleague sit out"
+    )
     return (
-        f"*{escape(programme.name)}*: every {programme.cadence_weeks} week(s) on "
-        f"{WEEKDAYS[programme.weekday].title()} at {programme.local_time} ({programme.tz}); "
-        f"no repeats within {programme.repeat_window} rounds; up to "
-        f"{programme.colleague_round_cap} ally per colleague per round"
-        f"{f', {cap} per quarter' if cap else ''}; ally peer pairs "
-        f"{'on' if programme.peer_pairs else 'off'}; check-in after "
-        f"{programme.checkin_delay_days} working days; anonymity threshold "
-        f"{programme.anonymity_threshold}; leads: {lead_text}."
+        f"*{escape(programme.name)}*: a round {every(programme.cadence_weeks, 'week')} on "
+        f"{WEEKDAYS[programme.weekday].title()} at {programme.local_time} "
+        f"({escape(programme.tz)} time); "
+        f"no pair repeats within {plural(programme.repeat_window, 'round')}; "
+        f"each colleague meets up to {plural(programme.colleague_round_cap, 'ally', 'allies')} "
+        f"a round{quarter}; {peers}; check-in reminder after "
+        f"{plural(programme.checkin_delay_days, 'working day')}; figures from fewer than "
+        f"{plural(programme.anonymity_threshold, 'person', 'people')} are not shown; "
+        f"leads: {lead_text}."
     )
 
 
@@ -162,7 +206,11 @@ def find(session: Session, team_id: str, name: str | None, now: datetime) -> Pro
     members_store.ensure_workspace(session, team_id, now)
     programme = store.programme_by_name(session, team_id, name or members_store.DEFAULT_PROGRAMME)
     if programme is None:
-        raise AdminInputError(f"There's no programme called `{escape((name or '')[:NAME_MAX])}`.")
+        names = ", ".join(f"`{escape(p.name)}`" for p in store.programmes(session, team_id))
+        raise AdminInputError(
+            f"There's no programme called `{escape((name or '')[:NAME_MAX])}`. "
+            f"Programmes here: {names or 'none yet'}."
+        )
     return programme
 
 
@@ -180,7 +228,10 @@ def programme_action(
     if verb == "create" and len(args) >= 2:
         name = args[1].lower()
         if not name.replace("-", "").isalnum() or len(name) > NAME_MAX:
-            raise AdminInputError("A programme name is letters, digits and dashes.")
+            raise AdminInputError(
+                f"A programme name is letters, digits and dashes (at most {NAME_MAX}), "
+                "like `engineering` or `sales-emea`."
+            )
         members_store.ensure_workspace(session, actor.team_id, now)
         if store.programme_by_name(session, actor.team_id, name) is not None:
             raise AdminInputError(f"A programme called `{name}` already exists.")
@@ -205,9 +256,12 @@ def programme_action(
         programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
         user = parse_user_ref(args[2])
         if user is None:
-            raise AdminInputError("Mention the person, e.g. @Sam.")
+            raise AdminInputError(
+                f"Mention the person, like `/ally admin programme {verb} "
+                f"{escape(programme.name)} @Sam`."
+            )
         store.set_programme_lead(session, programme.id, user, verb == "lead")
-        return describe(programme, store.programme_leads(session, programme.id))
+        return "Updated. " + describe(programme, store.programme_leads(session, programme.id))
     raise AdminInputError(
         "Usage: `/ally admin programme list`, `create NAME [key=value…]`, "
         "`set NAME key=value…` or `lead|unlead NAME @person`."

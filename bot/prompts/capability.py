@@ -13,8 +13,9 @@ from bot.core.registry import (
     Modal,
     SummarySource,
     Task,
+    page_buttons,
 )
-from bot.prompts import admin, cli, commands, home, service, sources
+from bot.prompts import admin, cli, commands, home, journal, service, sources
 from storage import keyring
 from storage import members as members_store
 from storage import prompts as store
@@ -57,6 +58,8 @@ CAPABILITY = Capability(
         *(Button(a, commands.prompt_button(a)) for a in commands.PROMPT_BUTTONS),
         Button("prompt_reflect", commands.reflect_form),
         Button("prompts_manage", admin.manage_button),
+        *page_buttons("prompts_list", admin.list_page_button),
+        *page_buttons("journal_page", journal.page_button),
     ),
     home_buttons=home.HOME_BUTTONS,
     modals=(

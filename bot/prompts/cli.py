@@ -10,6 +10,7 @@ from bot.core import operator
 from bot.core.admin import AdminInputError
 from bot.core.registry import CliVerb
 from bot.core.services import Services
+from bot.core.text import plural
 from bot.prompts import service
 from bot.prompts.library import dump_library, parse_library
 from storage import members as members_store
@@ -46,7 +47,7 @@ def _run(services: Services, args: argparse.Namespace) -> int:
             outcome="ok",
             now=services.clock.now(),
         )
-    print(f"imported {len(imported)} prompts")
+    print(f"imported {plural(len(imported), 'prompt')}")
     return 0
 
 

@@ -8,6 +8,7 @@ from bot.core.blocks import button, section
 from bot.core.registry import HomeButton, HomeContext
 from bot.core.services import Actor, Services
 from bot.prompts import service
+from bot.prompts.commands import rhythm_text
 
 #: (label, cadence): one Home button each. Slack needs distinct action ids within
 #: a block, so the cadence is part of the id (and also the button's value).
@@ -32,9 +33,8 @@ def section_blocks(services: Services, actor: Actor, ctx: HomeContext) -> list[B
         return []
     return [
         section(
-            f"*Reflection prompts*: {prefs.cadence.replace('_', ' ')}, "
-            f"{prefs.weekday.title()} at {prefs.local_time} your time. "
-            "Day and time: `/ally prompts weekly thursday 14:00`."
+            f"*Reflection prompts*\n{rhythm_text(prefs, services.clock.now())}\n"
+            "Change the day and time with `/ally prompts weekly thursday 14:00`."
         ),
         ActionsBlock(
             block_id="home_prompts",

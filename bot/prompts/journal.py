@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
+from bot.core.blocks import Reply, page_controls, page_count, page_number, sections, text_reply
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import escape
+from bot.prompts.schedule import member_zone
 from storage import keyring, sealing
 from storage import members as members_store
 from storage import prompts as store
@@ -76,26 +79,48 @@ def _read(
 
 
 def page(services: Services, actor: Actor, number: int) -> tuple[list[tuple[str, str, str]], int]:
-    """Entries (date, prompt, text) on page ``number`` (1-based), and the page count."""
+    """Entries (date, prompt, text) on page ``number`` (1-based), and the page count.
+
+    Dates are the member's own calendar dates (their time zone), since only they read it.
+    """
     with services.db.read() as session:
         member = members_store.get_member(session, actor.team_id, actor.user_id)
         if member is None:
             return [], 0
+        zone = member_zone(member.tz)
         total = store.journal_count(session, member.id)
+        pages = page_count(total, PAGE)
+        number = min(max(number, 1), pages)
         rows = list(store.journal(session, member.id, (number - 1) * PAGE, PAGE))
-        entries = [(f"{at:%d %b %Y}", p, t) for at, p, t in _read(services, session, member, rows)]
-    return entries, max(1, -(-total // PAGE))
+        opened = _read(services, session, member, rows)
+        entries = [(_day(at.astimezone(zone)), p, t) for at, p, t in opened]
+    return entries, pages
 
 
-def render_page(entries: list[tuple[str, str, str]], number: int, pages: int) -> str:
+def _day(local: datetime) -> str:
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def render_page(entries: list[tuple[str, str, str]], number: int, pages: int) -> Reply:
+    """One journal page, newest first, with Older/Newer buttons and their typed twin."""
     if not entries:
-        return "Your journal is empty. `/ally reflect` gets you a prompt to start with."
-    parts = [f"*Your journal* (page {number} of {pages}, only you can see this)"]
+        return text_reply("Your journal is empty. `/ally reflect` gets you a prompt to start with.")
+    number = min(max(number, 1), pages)
+    where = f"page {number} of {pages}, " if pages > 1 else ""
+    parts = [f"*Your journal* ({where}newest first; only you can see this)"]
     for day, prompt, text in entries:
         parts.append(f"*{day}* · _{escape(prompt)}_\n{escape(text)}")
-    if number < pages:
-        parts.append(f"`/ally journal {number + 1}` for older entries.")
-    return "\n\n".join(parts)
+    body = "\n\n".join(parts)
+    blocks: list[Block] = [*sections(body)]
+    blocks += page_controls("journal_page", number, pages, command="/ally journal")
+    return Reply(text=body[:9000], blocks=blocks)
+
+
+def page_button(services: Services, actor: Actor, value: str) -> Reply:
+    """Previous / Next under a journal page (the value is the page number)."""
+    number = page_number(value)
+    entries, pages = page(services, actor, number)
+    return render_page(entries, number, pages)
 
 
 def export(services: Services, actor: Actor) -> int:
@@ -108,8 +133,9 @@ def export(services: Services, actor: Actor) -> int:
         rows = list(store.journal(session, member.id, 0, 100_000))
         if not rows:
             raise JournalError("Your journal is empty, so there's nothing to export.")
+        zone = member_zone(member.tz)
         opened = _read(services, session, member, list(reversed(rows)))
-        lines = [f"{at:%Y-%m-%d}  {p}\n{t}\n" for at, p, t in opened]
+        lines = [f"{at.astimezone(zone):%Y-%m-%d}  {p}\n{t}\n" for at, p, t in opened]
         outbox.send_file(
             session,
             team_id=actor.team_id,

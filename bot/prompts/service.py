@@ -21,11 +21,11 @@ from bot.core import outbox, parse
 from bot.core.calendar import parse_local_time
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
-from bot.core.text import clean
+from bot.core.text import clean, escape
 from bot.prompts import journal
 from bot.prompts.library import Prompt, load_default_library, prompts_for_audience
 from bot.prompts.rotation import next_prompt
-from bot.prompts.schedule import Cadence, next_due, snooze_until
+from bot.prompts.schedule import DEFAULT_WORKING_HOURS, Cadence, next_due, snooze_until
 from bot.prompts.views import REFLECTION_MAX, prompt_blocks, reflect_modal
 from bot.reporting.anonymity import iso_week
 from storage import members as members_store
@@ -230,13 +230,47 @@ def prompt_button(services: Services, actor: Actor, action_id: str, value: str) 
             sched.next_due_at = snooze_until(now, member.tz)
             return "No problem: I'll send a prompt again tomorrow, in your working hours."
         if action_id == "prompt_less_often":
-            sched.cadence = LESS_OFTEN[Cadence(sched.cadence)]
+            before = Cadence(sched.cadence)
+            sched.cadence = LESS_OFTEN[before]
             sched.next_due_at = _next_due(member, sched, now)
-            return f"Done: prompts now come {sched.cadence.replace('_', ' ')}."
+            if sched.cadence == Cadence.FORTNIGHTLY and before == Cadence.FORTNIGHTLY:
+                return (
+                    "Prompts already come every 2 weeks, the least often there is. "
+                    "`/ally prompts off` stops them."
+                )
+            return f"Done: prompts now come {CADENCE_TEXT[Cadence(sched.cadence)]}."
     raise PromptError("That button isn't one I know, so nothing was changed.")
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+#: How each cadence reads in a sentence ("prompts come every week").
+CADENCE_TEXT = {
+    Cadence.TWICE_A_WEEK: "twice a week",
+    Cadence.WEEKLY: "every week",
+    Cadence.FORTNIGHTLY: "every 2 weeks",
+    Cadence.OFF: "never (they're off)",
+}
+USAGE = (
+    "For example `/ally prompts weekly tuesday 10:00`; the choices are `twice-a-week`, "
+    "`weekly`, `fortnightly` or `off`, a weekday and a time."
+)
+
+
+def _working_time(word: str) -> str:
+    """A typed ``HH:MM`` inside working hours, or an error saying what was wrong."""
+    hours = DEFAULT_WORKING_HOURS
+    try:
+        at = parse_local_time(word)
+    except ValueError:
+        raise PromptError(f"I don't understand `{escape(word[:20])}`. {USAGE}") from None
+    if not hours.start <= at < hours.end:
+        raise PromptError(
+            f"`{escape(word[:20])}` is outside working hours ({hours.start:%H:%M} to "
+            f"{hours.end:%H:%M} your time), when prompts never arrive. Pick a time like 10:00."
+        )
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
 CADENCE_WORDS = {
     "twice-a-week": Cadence.TWICE_A_WEEK,
     "weekly": Cadence.WEEKLY,
@@ -272,17 +306,13 @@ def preferences(services: Services, actor: Actor, words: Sequence[str] = ()) -> 
                 sched.cadence = CADENCE_WORDS[word]
             elif word[:3] in [d[:3] for d in WEEKDAYS]:
                 sched.weekday = [d[:3] for d in WEEKDAYS].index(word[:3])
+            elif word[:3] in ("sat", "sun"):
+                raise PromptError(
+                    f"Prompts come on working days, so `{escape(word[:20])}` isn't one I can "
+                    "use: pick Monday to Friday, like `/ally prompts weekly friday 10:00`."
+                )
             else:
-                try:
-                    at = parse_local_time(word)
-                except ValueError:
-                    raise PromptError(
-                        "Try `/ally prompts weekly tuesday 10:00`, `twice-a-week`, "
-                        "`fortnightly` or `off`."
-                    ) from None
-                if not 0 <= at.hour < 24 or not 0 <= at.minute < 60:
-                    raise PromptError("Times look like 10:00.")
-                sched.local_time = f"{at.hour:02d}:{at.minute:02d}"
+                sched.local_time = _working_time(word)
         if words:
             sched.next_due_at = _next_due(member, sched, now)
         return Preferences(

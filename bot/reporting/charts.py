@@ -20,6 +20,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from bot.core.text import plural
+
 __all__ = ["DPI", "FIGSIZE_INCHES", "MAX_WEEKS", "render_trend_png", "trend_alt_text"]
 
 MAX_WEEKS: Final = 12
@@ -81,7 +83,7 @@ def trend_alt_text(
         high = max(v for _, v in shown)
         hidden = len(weeks) - len(shown)
         text = f"{name}: latest {_fmt(last)} in {last_week}, range {_fmt(low)} to {_fmt(high)}"
-        parts.append(text + (f", {hidden} week(s) hidden." if hidden else "."))
+        parts.append(text + (f", {plural(hidden, 'week')} not shown." if hidden else "."))
     if not series:
         parts.append("No series.")
     return " ".join(parts)

@@ -11,9 +11,10 @@ from bot.core import outbox
 from bot.core.calendar import latest_slot
 from bot.core.registry import WeekCell
 from bot.core.services import Services
+from bot.core.text import escape, plural
 from bot.reporting.anonymity import closed_weeks, effective_threshold, iso_week, release_share
 from bot.reporting.charts import render_trend_png
-from bot.reporting.summaries import figures, raw_cells
+from bot.reporting.summaries import figure, figures, raw_cells
 from storage import members as members_store
 from storage import outbox as outbox_store
 from storage import pairing as pairing_store
@@ -80,11 +81,18 @@ def send_due(services: Services) -> int:
         series = weekly_series(cells, weeks, t)
         chart = render_trend_png(weeks, series, f"{p.name}: last {WEEKS} weeks")
         recent = figures(services, p.id, weeks[-4:], t, texts=False)
-        lines = [f"*Weekly digest: {p.name}* (last 4 complete weeks; small groups hidden)"]
-        lines += [f"• {k}: {'hidden' if v is None else v}" for k, v in recent.metrics.items()]
+        lines = [
+            f"*Weekly digest: {escape(p.name)}*, the last 4 complete weeks.",
+            f"_Figures from fewer than {plural(t, 'person', 'people')} are not shown._",
+        ]
+        # A figure too small to show is left out, whatever the reason (see summaries).
+        lines += [f"• {figure(k, v)}" for k, v in recent.metrics.items() if v is not None]
         for name, values in series.items():
-            shown = ", ".join("-" if v is None else f"{v:g}%" for v in values)
-            lines.append(f"• {name}, week by week: {shown}")
+            shown = [f"{v:g}% in {w}" for w, v in zip(weeks, values, strict=True) if v is not None]
+            if shown:
+                lines.append(f"• {name}, weeks with enough people: {', '.join(shown)}")
+        if len(lines) == 2:
+            lines.append("Nothing to show yet: no figure has reached that many people.")
         text = "\n".join(lines)
         with services.db.transaction() as session:
             for lead, key in keys.items():
@@ -106,9 +114,10 @@ def send_due(services: Services) -> int:
                         team_id=p.team_id,
                         user_id=lead,
                         content=chart,
-                        filename=f"allybot-{p.name}-{week}.png",
+                        filename=f"allyship-buddies-{p.name}-{week}.png",
                         title=f"{p.name}: met rate, check-in response, prompt engagement",
-                        comment="The last 12 weeks (gaps: too few responses to show).",
+                        comment=f"The last {WEEKS} weeks. A gap is a week with too few "
+                        "people to show.",
                         now=now,
                         dedupe_key=key + ":chart",
                     )

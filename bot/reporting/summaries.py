@@ -21,7 +21,7 @@ from bot.core.authz import Permission
 from bot.core.registry import WeekCell
 from bot.core.services import Actor, Services
 from bot.core.text import escape, plural
-from bot.feedback.anonymous import CATEGORIES, rule_text
+from bot.feedback.anonymous import CATEGORIES
 from bot.programmes.settings import find
 from bot.reporting import snapshots
 from bot.reporting.anonymity import (
@@ -34,6 +34,7 @@ from bot.reporting.anonymity import (
 )
 from storage import feedback as feedback_store
 from storage import members as members_store
+from storage import pairing as pairing_store
 
 MAX_WEEKS = 26
 #: Texts shown per category (a random sample of the released ones; the count says how many).
@@ -132,18 +133,47 @@ def figures(
     )
 
 
+def _programmes_led(services: Services, actor: Actor) -> tuple[set[str], set[str]]:
+    """The names of the programmes ``actor`` leads, and of every programme here."""
+    with services.db.read() as session:
+        programmes = pairing_store.programmes(session, actor.team_id)
+        led = {
+            p.name
+            for p in programmes
+            if actor.user_id in pairing_store.programme_leads(session, p.id)
+        }
+    return led, {p.name for p in programmes}
+
+
 def summary(services: Services, actor: Actor, args: list[str]) -> str:
-    """``/ally summary [programme] [weeks]`` for leads and admins (others are refused)."""
-    authz.check(
-        services,
-        actor,
-        Permission.LEAD,
-        "summary",
-        " ".join(args)[:100] or None,
-        refusal="Sorry, only programme leads and admins can see summaries. Nothing was shown; "
-        "the request was logged.",
-    )
+    """``/ally summary [programme] [weeks]`` for leads and admins (others are refused).
+
+    A programme's own leads read that programme's summary. One who names a programme
+    that does not exist hears that the name is wrong, not that they are not a lead.
+    """
     name = next((a for a in args if not parse.is_number(a)), None)
+    wanted = (name or members_store.DEFAULT_PROGRAMME).lower()
+    led, every_name = _programmes_led(services, actor)
+    if not (led and (wanted in led or wanted not in every_name)):
+        refusal = (
+            "Sorry, only programme leads and admins can see summaries. Nothing was shown; "
+            "the request was logged."
+        )
+        if led:
+            mine = ", ".join(f"`{escape(n)}`" for n in sorted(led))
+            refusal = (
+                f"You lead {mine}, so you can see {'its' if len(led) == 1 else 'their'} "
+                f"summary; `{escape(wanted[:64])}` is for its own leads and admins. Nothing "
+                "was shown; the request was logged."
+            )
+        authz.check(
+            services,
+            actor,
+            Permission.LEAD,
+            "summary",
+            " ".join(args)[:100] or None,
+            refusal=refusal,
+        )
     weeks = next((a for a in args if parse.is_number(a)), None)
     n = 4 if weeks is None else parse.whole_number(weeks, what="Weeks", lo=1, hi=MAX_WEEKS)
     now = services.clock.now()
@@ -164,21 +194,36 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
     previous, current = all_weeks[:n], all_weeks[n:]
     now_f = figures(services, programme_id, current, t)
     before = figures(services, programme_id, previous, t, texts=False)
+    shown_members = [f"{k}: {v}" for k, v in sorted(now_f.members.items()) if v is not None]
     lines = [
-        f"*{escape(programme_name)}: last {plural(n, 'complete week')}* "
-        f"({current[0]} to {current[-1]}), compared with the {plural(n, 'week')} before. "
-        f"Anything built from fewer than {t} responses is hidden. {rule_text(t)}",
-        f"*Members* (at the end of {current[-1]}): "
-        + (", ".join(f"{k}: {_show(v)}" for k, v in sorted(now_f.members.items())) or "none yet"),
+        (
+            f"*{escape(programme_name)}: the last complete week* ({current[0]}), compared "
+            "with the week before."
+            if n == 1
+            else f"*{escape(programme_name)}: last {n} complete weeks* ({current[0]} to "
+            f"{current[-1]}), compared with the {n} weeks before."
+        ),
+        f"_Figures from fewer than {plural(t, 'person', 'people')} are not shown, so nobody "
+        "in a small group can be singled out. Feedback is shown only for weeks that have "
+        "ended, shuffled and undated; leads and admins can't send any._",
     ]
-    for key in now_f.metrics:
-        lines.append(f"• {key}: {_show(now_f.metrics[key])} (before: {_show(before.metrics[key])})")
-    lines.append("*Feedback by category*")
-    for category, label in CATEGORIES.items():
-        lines.append(
-            f"• {label}: {_show(now_f.feedback_counts.get(category))} "
-            f"(before: {_show(before.feedback_counts.get(category))})"
-        )
+    if shown_members:
+        lines.append(f"*Members* (at the end of {current[-1]}): " + ", ".join(shown_members))
+    # A figure too small to show is left out, the same way whatever the reason, so the
+    # absence of one line says nothing a reader could use.
+    figures_now = [
+        f"• {figure(key, now_f.metrics[key])}{_before(key, before.metrics[key])}"
+        for key in now_f.metrics
+        if now_f.metrics[key] is not None
+    ]
+    feedback_now = [
+        f"• {label}: {now_f.feedback_counts[c]}{_before('', before.feedback_counts.get(c))}"
+        for c, label in CATEGORIES.items()
+        if now_f.feedback_counts.get(c) is not None
+    ]
+    lines += figures_now
+    if feedback_now:
+        lines += ["*Feedback by category*", *feedback_now]
     for category, label in CATEGORIES.items():
         texts = now_f.feedback_texts.get(category)
         if texts:
@@ -189,8 +234,20 @@ def summary(services: Services, actor: Actor, args: list[str]) -> str:
                 else f"*{label}* (shuffled, undated)"
             )
             lines += [f"> {escape(text)}" for text in texts]
+    if not (shown_members or figures_now or feedback_now):
+        lines.append("Nothing to show for this period yet.")
     return "\n".join(lines)
 
 
-def _show(value: float | int | None) -> str:
-    return "hidden (too few)" if value is None else str(value)
+def figure(key: str, value: float | int | None) -> str:
+    """``met rate %: 80.0`` as a person reads it: ``met rate: 80%``."""
+    if key.endswith(" %"):
+        return f"{key[:-2]}: {value:g}%" if value is not None else key[:-2]
+    return f"{key}: {value}"
+
+
+def _before(key: str, value: float | int | None) -> str:
+    if value is None:
+        return ""
+    shown = f"{value:g}%" if key.endswith(" %") else str(value)
+    return f" (before: {shown})"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.app import AllyBot
+from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Member, RoleGrant
 from tests.conftest import ADMIN
@@ -59,6 +61,16 @@ def test_unknown_subcommand_suggests_closest(slack: PayloadSender):
     assert reply.status == 200
     assert "Did you mean `/ally join`?" in reply.text
     assert "/ally help" in slack.command("U0ALLY02", "").text
+
+
+def test_admin_typos_point_to_admin_help(slack: PayloadSender):
+    typo = slack.command(ADMIN, "admin frobnicate").json()["text"]
+    assert "I don't know `/ally admin frobnicate`." in typo
+    assert "`/ally admin help`" in typo and "`/ally help`" not in typo
+    close = slack.command(ADMIN, "admin promts list").json()["text"]
+    assert "Did you mean `/ally admin prompts`?" in close
+    listing = slack.command(ADMIN, "admin help").json()["text"]
+    assert "`/ally admin prompts list" in listing and "for programme admins" in listing
 
 
 def test_member_admin_command_is_refused_and_audited(app: AllyBot, slack: PayloadSender):
@@ -116,3 +128,15 @@ def test_overlong_command_text_is_handled(slack: PayloadSender):
     reply = slack.command("U0ALLY07", "join " + "x" * 100_000)
     assert reply.status == 200
     assert "Tell me how you'd like to join" in reply.text
+
+
+def test_a_pause_ends_on_the_members_own_calendar_day(
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
+):
+    slack.command("U0COLL02", "join colleague")  # America/New_York
+    clock.advance(timedelta(hours=17))  # 02:00 UTC Tuesday 3 March: still Monday in New York
+    reply = slack.command("U0COLL02", "pause 1 week").json()["text"]
+    assert "until Monday 9 March 2026" in reply  # UTC would say Tuesday 10 March
+    too_long = slack.command("U0COLL02", "pause 99 weeks").json()["text"]
+    assert "1 to 26 weeks, so 99 weeks won't work" in too_long
+    assert "until Monday 9 March 2026" in slack.command("U0COLL02", "status").json()["text"]

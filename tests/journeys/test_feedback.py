@@ -147,3 +147,10 @@ def test_one_item_per_category_per_week_without_identity(app: AllyBot, slack: Pa
     # A new week: the same person may write about the same category again.
     fresh = slack.interaction(submission("U0COLL03", slack.team_id, "point", "V11"))
     assert fresh.json()["response_action"] == "update"
+
+
+def test_the_confirmation_states_the_programmes_own_threshold(slack: SlackSender):
+    slack.command("UADMIN01", "admin programme set default threshold=7")
+    reply = slack.interaction(submission("U0COLL09", slack.team_id, "More of this", "VTH"))
+    shown = json.dumps(reply.json()["view"])
+    assert "at least 7 different people sent feedback" in shown and "five" not in shown

@@ -53,7 +53,7 @@ WORDS = [
     "yes", "not-yet", "wont", "weeks", "week", "help", "confirm", "listening-01", "ally",
     "colleague", "weekly", "fortnightly", "off", "tuesday", "10:00", "25:99", "engineering",
 ]  # fmt: skip
-KEYS = [key for key, _label in FIELDS] + ["nope"]
+KEYS = [f.key for f in FIELDS] + ["nope"]
 USERS = ["<@U0ALLY01>", "<@U0COLL02|sam>", "U0ALLY03", "@U0COLL04", "<@U0NOPE>", "<@W0X>", ADMIN]
 
 unicode_text = st.text(min_size=0, max_size=40)

@@ -14,7 +14,7 @@ from bot.sandbox.slackfake import SlackFake
 from storage import pairing as store
 from storage.models import Member
 from storage.pairing_models import CheckinOutcome, PairingRound, PairParticipant, PairRule
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, START
 from tests.support.helpers import drain, status_counts
 from tests.support.slack_requests import PayloadSender
 
@@ -78,7 +78,9 @@ def test_three_rounds_no_repeats_caps_and_rotating_sit_outs(
     assert not sat_out_by_round[1] & sat_out_by_round[2]
     for user in sat_out_by_round[0]:
         texts = [c.args["text"] for c in slack_fake.messages_to(user)]
-        assert any("No buddy for you this round" in t for t in texts)
+        told = [t for t in texts if "No pairing for you this round" in t]
+        assert told and all("More allies than colleagues" in t for t in told)
+        assert all("first in line" in t and "never-rules" not in t for t in told)
 
 
 def test_every_pair_gets_one_intro_despite_429s(
@@ -120,7 +122,7 @@ def test_impossible_rules_give_a_best_effort_round_with_a_report(
     for ally in ALLIES[:2]:
         slack.command(ADMIN, f"admin rule never <@{ally}> <@{COLLEAGUES[0]}>")
     preview = slack.command(ADMIN, "admin pair preview")
-    assert "Round preview" in preview.text and "0 buddy pairs" in preview.text
+    assert "Round preview" in preview.text and "No groups; 3 people sitting out" in preview.text
     reply = slack.command(ADMIN, "admin pair run")
     assert "Round created" in reply.text and "sits out" in reply.text
     assert rounds_in_db(app)[-1] == []
@@ -283,7 +285,7 @@ def test_members_join_other_programmes_and_are_paired_there(app: AllyBot, slack:
     listing = slack.command("U0ALLY00", "programmes").text
     assert "engineering (you are in it)" in listing
     reply = slack.command(ADMIN, "admin pair run engineering")
-    assert "1 buddy pairs" in reply.text
+    assert "1 buddy pair;" in reply.text
     assert rounds_in_db(app)[-1] == [frozenset({"U0ALLY00", "U0COLL00"})]
 
 
@@ -327,3 +329,54 @@ def test_admin_adjusts_the_current_round_and_sees_history(
     ]
     assert len(intros) == 4  # two from the round, one after the swap, one for the added pair
     assert "only programme admins" in slack.command("U0ALLY00", "admin pair remove 1").text
+
+
+def test_never_list_mistakes_say_what_was_wrong_and_replies_match_what_was_saved(
+    app: AllyBot, slack: SlackSender
+):
+    enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:2])
+
+    def rules() -> int:
+        with app.services.db.read() as s:
+            return len(store.rules(s, 1))
+
+    self_reply = slack.command("U0COLL00", "never <@U0COLL00|me>").json()["text"]
+    assert "can't be paired with yourself" in self_reply and rules() == 0
+    assert "Mention the person" in slack.command("U0COLL00", "never sam").json()["text"]
+    missing = slack.command("U0COLL00", "never remove <@U0ALLY00>").json()["text"]
+    assert "wasn't on your never-pair list" in missing
+    assert "won't be paired" in slack.command("U0COLL00", "never <@U0ALLY00>").text
+    assert "already on your" in slack.command("U0COLL00", "never <@U0ALLY00>").text
+    assert rules() == 1
+    assert "(1 person;" in slack.command("U0COLL00", "never list").json()["text"]
+    assert "is off your" in slack.command("U0COLL00", "never remove <@U0ALLY00>").text
+    assert rules() == 0
+
+
+def test_admin_rule_list_is_paged_and_history_dates_read_in_each_admins_zone(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+):
+    enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
+    for i in range(1, 21):
+        reply = slack.command(ADMIN, f"admin rule never <@U0ALLY{i:02d}> <@U0COLL{i:02d}>")
+        assert "Rule added" in reply.text
+    assert "already there" in slack.command(ADMIN, "admin rule never <@U0ALLY01> <@U0COLL01>").text
+    first = slack.command(ADMIN, "admin rule list").json()
+    assert ": 20 rules (page 1 of 2)" in first["text"] and "never pair" in first["text"]
+    before = len(slack_fake.response_url_posts())
+    slack.block_action(ADMIN, "rules_page_next", "2 default", container={"type": "message"})
+    assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) > before, 10)
+    second = slack_fake.response_url_posts()[-1].args
+    assert second["replace_original"] is True and "(page 2 of 2)" in second["text"]
+    assert "page 1 of 2" in slack.command(ADMIN, "admin rule list default 1").json()["text"]
+    forged = len(slack_fake.response_url_posts())
+    slack.block_action("U0ALLY00", "rules_page_next", "2 default", container={"type": "message"})
+    assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) > forged, 10)
+    assert "never pair" not in json.dumps(slack_fake.response_url_posts()[-1].args)
+    assert "There's no rule #999" in slack.command(ADMIN, "admin rule remove 999").text
+
+    slack.command(ADMIN, "admin pair run")
+    history = slack.command(ADMIN, "admin history <@U0ALLY00>").json()["text"]
+    assert ": 1 pairing, newest first" in history
+    stamp = int(START.timestamp())
+    assert f"<!date^{stamp}^{{date_short}}|02 Mar 2026>" in history

@@ -1,8 +1,13 @@
-"""Admins configure a programme from the App Home; nobody else can."""
+"""Admins configure a programme from the App Home; nobody else can.
+
+The form is filled the way Slack submits it: a select sends ``selected_option``, the
+time picker ``selected_time``, number and text inputs ``value``.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
@@ -11,60 +16,137 @@ from bot.programmes.form import FIELDS
 from bot.sandbox.slackfake import SlackFake
 from storage.models import AuditEntry, Programme
 from tests.conftest import ADMIN
+from tests.support.forms import initial, submission
 from tests.support.slack_requests import PayloadSender
 
 
-def submission(user: str, team: str, values: dict[str, str]) -> dict:
-    return {
-        "type": "view_submission",
-        "team": {"id": team},
-        "user": {"id": user, "team_id": team},
-        "view": {
-            "id": "V0PROG",
-            "type": "modal",
-            "hash": "h",
-            "callback_id": "programme_modal",
-            "private_metadata": "default",
-            "state": {
-                "values": {
-                    k: {"value": {"type": "plain_text_input", "value": v}}
-                    for k, v in values.items()
-                }
-            },
-        },
-    }
+def open_form(slack: PayloadSender, slack_fake: SlackFake) -> dict[str, Any]:
+    before = slack_fake.count("views.open")
+    slack.block_action(ADMIN, "programme_configure", "default")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == before + 1, 10)
+    return slack_fake.calls("views.open")[-1].args["view"]
 
 
-def test_admin_opens_and_saves_the_programme_form(
+def settings(app: AllyBot) -> tuple:
+    with app.services.db.read() as s:
+        p = s.scalar(select(Programme))
+        return (
+            p.cadence_weeks,
+            p.weekday,
+            p.local_time,
+            p.tz,
+            p.repeat_window,
+            p.colleague_quarter_cap,
+            p.peer_pairs,
+            p.anonymity_threshold,
+        )
+
+
+def test_each_setting_has_the_input_that_fits_it(
     app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
     assert "programme_configure" in json.dumps(slack_fake.calls("views.publish")[0].args)
-    slack.block_action(ADMIN, "programme_configure", "default")
-    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
-    view = slack_fake.calls("views.open")[0].args["view"]
-    values = {b["block_id"]: b["element"]["initial_value"] for b in view["blocks"]}
-    assert set(values) == {k for k, _ in FIELDS} and values["cadence"] == "fortnightly"
-    values.update({"cadence": "weekly", "weekday": "thursday", "threshold": "7"})
-    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, values))
+    view = open_form(slack, slack_fake)
+    kinds = {b["block_id"]: b["element"]["type"] for b in view["blocks"]}
+    assert kinds == {
+        "cadence": "static_select",
+        "weekday": "static_select",
+        "time": "timepicker",
+        "tz": "plain_text_input",
+        "window": "number_input",
+        "cap": "number_input",
+        "quarter-cap": "number_input",
+        "peer-pairs": "static_select",
+        "checkin-delay": "number_input",
+        "threshold": "number_input",
+    }
+    assert [f.key for f in FIELDS] == list(kinds)
+    numbers = {b["block_id"]: b["element"] for b in view["blocks"] if b["block_id"] == "window"}
+    assert (numbers["window"]["min_value"], numbers["window"]["max_value"]) == ("0", "52")
+    assert initial(view) == {
+        "cadence": "fortnightly",
+        "weekday": "monday",
+        "time": "10:00",
+        "tz": "UTC",
+        "window": "6",
+        "cap": "1",
+        "quarter-cap": None,
+        "peer-pairs": "no",
+        "checkin-delay": "5",
+        "threshold": "5",
+    }
+
+
+def test_admin_saves_the_form_and_an_untouched_form_changes_nothing(
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
+):
+    view = open_form(slack, slack_fake)
+    before = settings(app)
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, view, initial(view)))
+    assert settings(app) == before
+    answers = dict(
+        initial(view),
+        cadence="weekly",
+        weekday="thursday",
+        time="14:30",
+        tz="Europe/Paris",
+        threshold="7",
+        **{"quarter-cap": "3", "peer-pairs": "yes"},
+    )
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, view, answers))
+    assert settings(app) == (1, 3, "14:30", "Europe/Paris", 6, 3, True, 7)
+    # The next form shows what was saved, and emptying the quarter cap removes it.
+    again = open_form(slack, slack_fake)
+    assert initial(again)["time"] == "14:30" and initial(again)["quarter-cap"] == "3"
+    cleared = dict(initial(again), **{"quarter-cap": None})
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, again, cleared))
+    assert settings(app)[5] is None
+
+
+def test_each_wrong_value_is_named_under_its_own_field_and_nothing_is_saved(
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
+):
+    view = open_form(slack, slack_fake)
+    before = settings(app)
+    forged = dict(
+        initial(view),
+        cadence="daily",
+        time="25:99",
+        tz="Mars/Olympus_Mons",
+        window="99",
+        threshold="2",
+        weekday=None,
+    )
+    reply = slack.interaction(submission(ADMIN, slack.team_id, view, forged))
+    body = reply.json()
+    assert body["response_action"] == "errors"
+    errors = body["errors"]
+    assert set(errors) == {"cadence", "time", "tz", "window", "threshold", "weekday"}
+    assert "weekly, fortnightly or 4-weekly" in errors["cadence"]
+    assert "10:00" in errors["time"]
+    assert "Europe/London" in errors["tz"]
+    assert "0 to 52" in errors["window"] and "3 to 100" in errors["threshold"]
+    assert errors["weekday"].startswith("Choose")
+    assert all(len(e) <= 150 and "`" not in e for e in errors.values())
+    assert settings(app) == before
     with app.services.db.read() as s:
-        p = s.scalar(select(Programme))
-        assert (p.cadence_weeks, p.weekday, p.anonymity_threshold) == (1, 3, 7)
-    bad = dict(values, time="25:99")
-    reply = slack.interaction(submission(ADMIN, slack.team_id, bad))
-    assert reply.json()["response_action"] == "errors"
+        changes = s.scalars(select(AuditEntry).where(AuditEntry.action == "admin.programme")).all()
+    assert changes == []
 
 
 def test_members_get_no_form_and_forged_saves_change_nothing(
     app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
+    view = open_form(slack, slack_fake)
     slack.command("U0ALLY01", "join ally")
     slack.block_action("U0ALLY01", "programme_configure", "default")
-    forged = submission("U0ALLY01", slack.team_id, {"cadence": "weekly"})
+    forged = submission("U0ALLY01", slack.team_id, view, dict(initial(view), cadence="weekly"))
     reply = slack.interaction(forged)
     assert reply.json()["response_action"] == "errors"
-    assert slack_fake.count("views.open") == 0
+    assert "Only programme admins" in json.dumps(reply.json()["errors"])
+    assert not slack_fake.wait_for(lambda: slack_fake.count("views.open") > 1, 1)
     with app.services.db.read() as s:
         assert s.scalar(select(Programme.cadence_weeks)) == 2
         denied = s.scalars(select(AuditEntry.action).where(AuditEntry.outcome == "denied")).all()

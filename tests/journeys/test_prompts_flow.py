@@ -96,16 +96,33 @@ def test_weekly_prompt_arrives_at_local_time_and_buttons_work(
 
 def test_preferences_by_command_and_working_hours(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")  # Europe/London
-    reply = slack.command("U0ALLY01", "prompts weekly thursday 07:30")
-    assert "weekly" in reply.text and "Thursday" in reply.text
+
+    def schedule() -> tuple[str, int, str]:
+        with app.services.db.read() as s:
+            row = s.scalar(select(PromptSchedule))
+            return row.cadence, row.weekday, row.local_time
+
+    reply = slack.command("U0ALLY01", "prompts weekly thursday 09:30").json()["text"]
+    assert "*every week*, on Thursdays at 09:30 your time (Europe/London)" in reply
+    # The next one is said in the member's own time, never in UTC next to local time.
+    assert "The next one: Thursday 5 March, 09:30." in reply and "UTC" not in reply
     with app.services.db.read() as s:
         due = s.scalar(select(PromptSchedule.next_due_at))
     local = due.astimezone(ZoneInfo("Europe/London"))
-    assert local.weekday() == 3 and (local.hour, local.minute) == (9, 0)  # clamped
-    assert "off" in slack.command("U0ALLY01", "prompts off").text
+    assert local.weekday() == 3 and (local.hour, local.minute) == (9, 30)
+    saved = schedule()
+    early = slack.command("U0ALLY01", "prompts weekly thursday 07:30").json()["text"]
+    assert "`07:30` is outside working hours (09:00 to 18:00 your time)" in early
+    weekend = slack.command("U0ALLY01", "prompts weekly sunday 22:00").json()["text"]
+    assert "`sunday` isn't one I can use" in weekend and "Monday to Friday" in weekend
+    unknown = slack.command("U0ALLY01", "prompts sometimes").json()["text"]
+    assert "I don't understand `sometimes`" in unknown and "`/ally prompts weekly" in unknown
+    assert schedule() == saved  # none of the mistakes changed anything
+    assert "*off*" in slack.command("U0ALLY01", "prompts off").text
     with app.services.db.read() as s:
         assert s.scalar(select(PromptSchedule.next_due_at)) is None
-    assert "Try `/ally prompts" in slack.command("U0ALLY01", "prompts sometimes").text
+    twice = slack.command("U0ALLY01", "prompts twice-a-week").json()["text"]
+    assert "*twice a week*, starting on Thursdays at 09:30" in twice
 
 
 def test_reflect_now_journal_export_and_forget(
@@ -206,3 +223,50 @@ def test_journal_text_never_reaches_logs_or_other_people(
     drain(app.dispatcher)
     assert secret not in slack_fake.payloads_text()
     assert secret not in caplog.text and secret not in logged.getvalue()
+
+
+def test_journal_pages_with_buttons_dates_in_the_members_own_zone(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+):
+    slack.command("U0COLL02", "join colleague")  # America/New_York
+    clock.advance(timedelta(hours=17))  # 02:00 UTC on Tuesday 3 March: 21:00 Monday in New York
+    for n in range(7):
+        slack.command("U0COLL02", "reflect")
+        with app.services.db.read() as s:
+            delivery_id = s.scalar(select(func.max(PromptDelivery.id)))
+        submitted = {
+            "type": "view_submission",
+            "team": {"id": slack.team_id},
+            "user": {"id": "U0COLL02", "team_id": slack.team_id},
+            "view": {
+                "id": f"V0REFLECT{n}",
+                "type": "modal",
+                "hash": "h",
+                "callback_id": "reflect_modal",
+                "private_metadata": str(delivery_id),
+                "state": {
+                    "values": {
+                        "reflection": {"value": {"type": "plain_text_input", "value": f"note {n}"}}
+                    }
+                },
+            },
+        }
+        assert slack.post_interaction_ok(submitted)
+    first = slack.command("U0COLL02", "journal").json()
+    assert "(page 1 of 2, newest first; only you can see this)" in first["text"]
+    assert "*Monday 2 March 2026*" in first["text"] and "Tuesday" not in first["text"]
+    assert "note 6" in first["text"] and "note 1" not in first["text"]
+    buttons = [
+        e["action_id"] for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["journal_page_next"]
+    slack.block_action("U0COLL02", "journal_page_next", "2", container={"type": "message"})
+    assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) >= 1, 10)
+    second = slack_fake.response_url_posts()[-1].args
+    assert second["replace_original"] is True and "(page 2 of 2" in second["text"]
+    assert "note 0" in second["text"] and "note 6" not in second["text"]
+    # Somebody else's click on the same button shows their own (empty) journal, never this one.
+    slack.block_action("U0ALLY09", "journal_page_next", "2", container={"type": "message"})
+    assert slack_fake.wait_for(lambda: len(slack_fake.response_url_posts()) >= 2, 10)
+    assert "note" not in json.dumps(slack_fake.response_url_posts()[-1].args)
+    assert "7 entries" in slack.command("U0COLL02", "journal export").json()["text"]

@@ -49,7 +49,9 @@ def test_four_items_stay_hidden_five_are_shown_shuffled_and_undated(
     body = reply.json()["text"]
     assert "perf number" not in body
     assert body.count("idea number") == 5
-    assert "What feels performative: hidden (too few)" in body
+    # Too few performative items: left out, with no word about why (no "hidden" per line).
+    assert "performative" not in body and "hidden" not in body
+    assert body.count("Figures from fewer than 5 people are not shown") == 1
     assert "An idea: 5" in body
     assert "2026-03-0" not in body.split("compared")[1]  # no dates next to texts
     assert "<!channel>" not in reply.body
@@ -88,3 +90,28 @@ def test_one_new_response_cannot_be_subtracted_from_two_summaries(
 
     assert strip_texts(before) == strip_texts(after)
     assert "the extra one" not in after
+
+
+def test_an_empty_summary_says_so_once_instead_of_a_column_of_hidden(
+    app: AllyBot, slack: SlackSender
+):
+    slack.command(ADMIN, "admin add-lead <@U0COLL23>")
+    body = slack.command("U0COLL23", "summary").json()["text"]
+    assert "last 4 complete weeks" in body and "Nothing to show for this period yet." in body
+    assert "hidden" not in body and "too few" not in body
+    assert len(body.splitlines()) == 3
+
+
+def test_a_programme_lead_reads_their_programme_and_hears_when_a_name_is_wrong(
+    app: AllyBot, slack: SlackSender
+):
+    slack.command(ADMIN, "admin programme create engineering")
+    slack.command(ADMIN, "admin programme lead default <@U0COLL24>")
+    assert "last 4 complete weeks" in slack.command("U0COLL24", "summary").json()["text"]
+    wrong = slack.command("U0COLL24", "summary nosuch").json()["text"]
+    assert "There's no programme called `nosuch`" in wrong and "`engineering`" in wrong
+    assert "only programme leads" not in wrong
+    other = slack.command("U0COLL24", "summary engineering").json()["text"]
+    assert "You lead `default`" in other and "last 4 complete weeks" not in other
+    stranger = slack.command("U0ALLY05", "summary nosuch").json()["text"]
+    assert "only programme leads and admins" in stranger

@@ -21,8 +21,8 @@ def _member(status: Status) -> MemberView:
 
 def test_status_text_for_each_state() -> None:
     assert "not in the programme" in status_text(None)
-    assert "*ally*, status *active*." in status_text(_member(Status.ACTIVE))
-    assert "until Wednesday 01 April 2026" in status_text(_member(Status.PAUSED))
+    assert "in the programme as an *ally*." in status_text(_member(Status.ACTIVE))
+    assert "paused until Wednesday 1 April 2026" in status_text(_member(Status.PAUSED))
 
 
 def test_each_home_section_has_distinct_action_ids() -> None:

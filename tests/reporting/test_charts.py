@@ -91,7 +91,7 @@ def test_alt_text_states_latest_range_and_hidden_weeks() -> None:
     )
     assert alt.startswith("Trends.")
     assert "4 weeks from 2026-W01 to 2026-W04" in alt
-    assert "Met rate: latest 90% in 2026-W03, range 55.5% to 90%, 2 week(s) hidden." in alt
+    assert "Met rate: latest 90% in 2026-W03, range 55.5% to 90%, 2 weeks not shown." in alt
     assert "Engagement: no figures shown." in alt
 
 

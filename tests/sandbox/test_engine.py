@@ -122,6 +122,6 @@ def test_restart_keeps_people_time_and_the_key(tmp_path: Path):
     try:
         assert again.clock.offset >= offset
         answer = again.command(cast.ALEX, "status")
-        assert "as *ally*" in answer.body
+        assert "as an *ally*" in answer.body
     finally:
         again.stop()

@@ -150,7 +150,7 @@ def test_state_is_kept_between_runs_and_reset_starts_fresh(tmp_path: Path):
         assert (directory / "sandbox.key").read_text() == key
         # What people had been sent is still there (the fake itself starts empty).
         status, body = again.get("/as/U06SAM/messages?refresh=1")
-        assert "Welcome to the allyship programme" in body
+        assert "Welcome to Allyship Buddies" in body
     finally:
         again.stop()
     with sqlite3.connect(directory / "sandbox.db") as conn:

@@ -186,7 +186,7 @@ SUPPORTED_CLASSES = {
     "DatePickerElement", "TimePickerElement", "CheckboxesElement", "RadioButtonsElement",
     "PlainTextInputElement", "NumberInputElement", "EmailInputElement", "UrlInputElement",
     "ImageElement", "ConfirmObject", "Option", "OptionGroup", "MarkdownTextObject",
-    "PlainTextObject", "Block",
+    "PlainTextObject", "Block", "InputInteractiveElement",
 }  # fmt: skip
 
 

@@ -3,9 +3,9 @@
 This is the one place that knows about both solvers. ``auto`` uses the exact dense
 assignment while the ally x place matrix is small (``DENSE_CELLS``) and the class
 transport beyond that, falling back to exact assignment inside random blocks when
-there are too many classes for the transport to pay off. Whichever runs, its
-notes say so, because the report's claims ("no repeat-free matching exists")
-depend on it.
+there are too many classes for the transport to pay off. Whichever runs says so in
+the plan's ``method`` (for logs and benchmarks); what it means for people, whether
+"no repeat-free matching exists" is proven, is in the report's notes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def buddy_pairs(
 
     Exact means the dense solver ran with weights that make the priority order
     strictly lexicographic, so "no repeat-free matching exists" is a proof.
-    Appends a note saying which solver ran to ``notes``.
+    Appends a line saying which solver ran to ``notes`` (the plan's ``method``).
     """
     allies = np.flatnonzero(prog.is_ally)
     place_c = np.repeat(np.arange(prog.n), prog.places)

@@ -133,8 +133,10 @@ class Repeat:
 class RoundPlan:
     """The round: groups, who sits out and why, repeats, and a readable report.
 
-    ``cost`` is the total :func:`pair_cost` of every ally-colleague pairing
-    (lower is better); peer groups are not counted.
+    ``notes`` are for the programme's admins, in plain words. ``method`` says which
+    solver ran and what it repaired, for logs, tests and benchmarks (never shown
+    to people: it is jargon to them). ``cost`` is the total :func:`pair_cost` of
+    every ally-colleague pairing (lower is better); peer groups are not counted.
     """
 
     groups: tuple[Group, ...]
@@ -142,3 +144,4 @@ class RoundPlan:
     repeats: tuple[Repeat, ...]
     notes: tuple[str, ...]
     cost: float
+    method: str = ""

@@ -37,8 +37,8 @@ def plan_round(
         raise ValueError(f"unknown solver {solver!r}")
     prog = ProgrammeArrays(members, rules, history)
     rng = np.random.default_rng(seed % 2**64)
-    notes: list[str] = []
-    pair_a, pair_c, exact = buddy_pairs(prog, solver, rng, notes)
+    method: list[str] = []
+    pair_a, pair_c, exact = buddy_pairs(prog, solver, rng, method)
 
     n_allies = np.bincount(pair_c, minlength=prog.n)
     ally_used = np.zeros(prog.n, dtype=bool)
@@ -69,8 +69,15 @@ def plan_round(
     cost = float(
         np.sum(prog.soft(pair_a, pair_c)) + np.sum(prog.soft(pair_a[joined], extra[joined]))
     )
-    notes = report_notes(prog, rules, groups, sat_out, repeats, pair_a, pair_c, exact, notes)
-    return RoundPlan(tuple(groups), tuple(sat_out), tuple(repeats), tuple(notes), round(cost, 9))
+    notes = report_notes(prog, rules, groups, sat_out, repeats, pair_a, pair_c, exact)
+    return RoundPlan(
+        tuple(groups),
+        tuple(sat_out),
+        tuple(repeats),
+        tuple(notes),
+        round(cost, 9),
+        " ".join(method),
+    )
 
 
 def advance(history: History, plan: RoundPlan, *, keep_rounds: int = 52) -> History:

@@ -4,7 +4,7 @@ Sit-out reasons are shown to the member, so they name the rule that kept them ou
 (never-rules, ended pairs, manager line, repeat window) rather than a code; the
 codes (``NO_PLACE`` ...) are for callers to count. The notes are for the admin and
 say what the engine could not do and why, including whether a claim like "no
-repeat-free matching exists" is proven (exact solver) or only best effort.
+round without repeats exists" is proven (exact solver) or only best effort.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 
+from bot.core.text import plural
 from bot.pairing.engine.arrays import Bools, Ints
 from bot.pairing.engine.model import (
     NO_ALLOWED_PARTNER,
@@ -144,28 +145,33 @@ def report_notes(
     pair_a: Ints,
     pair_c: Ints,
     exact: bool,
-    solver_notes: list[str],
 ) -> list[str]:
-    """The admin's notes: counts, repeats and why they were unavoidable, how last
-    round's sit-outs fared, why each always-pair not together was not honoured,
-    then the solver's own ``solver_notes``."""
+    """The admin's notes, in plain words: counts, repeats and why they were
+    unavoidable, how last round's sit-outs fared, and why each always-pair not
+    together was not honoured. User ids appear bare; callers render them."""
     buddy = [g for g in groups if g.kind == "buddy"]
     peer = [g for g in groups if g.kind == "peer"]
-    notes = [
-        f"{sum(len(g.members) == 2 for g in buddy)} buddy pairs, "
-        f"{sum(len(g.members) == 3 for g in buddy)} buddy trios, "
-        f"{sum(len(g.members) == 2 for g in peer)} peer pairs, "
-        f"{sum(len(g.members) == 3 for g in peer)} peer trios; {len(sat_out)} sitting out."
+    counts = [
+        (sum(len(g.members) == 2 for g in buddy), "buddy pair"),
+        (sum(len(g.members) == 3 for g in buddy), "buddy trio"),
+        (sum(len(g.members) == 2 for g in peer), "peer pair"),
+        (sum(len(g.members) == 3 for g in peer), "peer trio"),
     ]
+    formed = ", ".join(plural(n, word) for n, word in counts if n) or "No groups"
+    out = (
+        f"{plural(len(sat_out), 'person', 'people')} sitting out" if sat_out else "nobody sits out"
+    )
+    notes = [f"{formed}; {out}."]
     if repeats:
         shown = ", ".join(
-            f"{r.members[0]}-{r.members[1]} ({r.rounds_ago} rounds ago)" for r in repeats[:20]
+            f"{r.members[0]}-{r.members[1]} ({plural(r.rounds_ago, 'round')} ago)"
+            for r in repeats[:20]
         )
-        more = f" and {len(repeats) - 20} more" if len(repeats) > 20 else ""
-        claim = "no repeat-free matching exists" if exact else "no repeat-free matching was found"
+        more = f" and {len(repeats) - 20:,} more" if len(repeats) > 20 else ""
+        claim = "no round without repeats exists" if exact else "no round without repeats was found"
         notes.append(
-            f"{len(repeats)} repeat(s): {claim} that fills as many places, so the fewest "
-            f"and oldest repeats were chosen: {shown}{more}."
+            f"{plural(len(repeats), 'pair')} met recently: {claim} that fills as many places, "
+            f"so the fewest and oldest repeats were chosen: {shown}{more}."
         )
     prio = np.flatnonzero(prog.prio)
     if len(prio):
@@ -173,7 +179,10 @@ def report_notes(
         paired[pair_a] = True
         paired[pair_c] = True
         got = int(paired[prio].sum())
-        notes.append(f"{got} of {len(prio)} who sat out last round have a buddy this round.")
+        notes.append(
+            f"{got:,} of the {plural(len(prio), 'person', 'people')} who sat out last round "
+            f"{'has' if got == 1 else 'have'} a buddy this round."
+        )
     wanted = {u for p in rules.always_pairs for u in p}
     together = {
         frozenset(p)
@@ -204,4 +213,4 @@ def report_notes(
                 f"{label}: not honoured, it clashed with filling places, avoiding repeats "
                 "or another always-pair."
             )
-    return notes + solver_notes
+    return notes

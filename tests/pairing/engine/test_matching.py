@@ -16,10 +16,10 @@ def test_auto_uses_the_exact_solver_up_to_dense_cells() -> None:
     colleagues = [Member(f"C{i:04d}", "colleague") for i in range(1000)]
     at_limit = [Member(f"A{i:04d}", "ally") for i in range(DENSE_CELLS // 1000)]
     plan = plan_round(at_limit + colleagues, Rules(), History(), 0)
-    assert plan.notes[-1].startswith("Solver: exact assignment")
+    assert plan.method.startswith("Solver: exact assignment")
     over = [*at_limit, Member("A9999", "ally")]
     plan = plan_round(over + colleagues, Rules(), History(), 0)
-    assert plan.notes[-1].startswith("Solver: class transport")
+    assert plan.method.startswith("Solver: class transport")
 
 
 def test_too_many_classes_fall_back_to_exact_blocks() -> None:
@@ -30,7 +30,7 @@ def test_too_many_classes_fall_back_to_exact_blocks() -> None:
         for i in range(3000)
     ]
     plan = plan_round(members, Rules(), History(), 1, solver="classes")
-    assert "too many distinct classes (3000)" in plan.notes[-1]
+    assert "too many distinct classes (3000)" in plan.method
     assert violations(plan, members, Rules(), History()) == []
     assert len(plan.groups) == 1500
 

@@ -76,3 +76,19 @@ def test_always_pair_notes_explain_what_was_not_honoured() -> None:
     assert "A1-C1: not honoured, a never, ended or manager rule forbids it" in text
     assert "C1-C2: not applicable, both are colleagues" in text
     assert "A1-Z9: skipped, Z9 is not an active member" in text
+
+
+def test_notes_are_plain_words_with_counts_that_agree_and_no_solver_jargon() -> None:
+    members = [Member("A1", "ally"), Member("C1", "colleague")]
+    history = History(recent={frozenset(("A1", "C1")): 1}, sat_out_last_round=frozenset({"A1"}))
+    plan = plan_round(members, Rules(), history, seed=0)
+    text = "\n".join(plan.notes)
+    assert text.startswith("1 buddy pair; nobody sits out.")
+    assert "1 pair met recently: no round without repeats exists" in text
+    assert "A1-C1 (1 round ago)" in text
+    assert "1 of the 1 person who sat out last round has a buddy this round." in text
+    for slip in ("(s)", "1 rounds", "1 buddy pairs", "1 repeats", "Solver", "allies x", " 0 "):
+        assert slip not in text
+    alone = plan_round([Member("A1", "ally"), Member("A2", "ally")], Rules(), History(), 0)
+    assert alone.notes[0] == "No groups; 2 people sitting out."
+    assert plan.method.startswith("Solver: exact assignment over 1 allies x 1 colleague places")

@@ -64,7 +64,7 @@ def test_local_exact_repair_fixes_what_same_class_swaps_cannot() -> None:
     history = History(recent=recent)
     plan = plan_round(members, Rules(), history, seed=1, solver="classes")
     assert violations(plan, members, Rules(), history) == []
-    repaired = re.search(r"(\d+) local exact re-assignments", plan.notes[-1])
+    repaired = re.search(r"(\d+) local exact re-assignments", plan.method)
     assert repaired and int(repaired[1]) >= 1
     exact = plan_round(members, Rules(), history, seed=1, solver="dense")
     assert (len(plan.groups), len(plan.repeats)) == (len(exact.groups), len(exact.repeats))

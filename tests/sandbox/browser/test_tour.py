@@ -13,13 +13,13 @@ def test_join_from_the_home_tab_and_from_the_composer(page: Page):
     page.open("/")
     page.wait_text("Join the programme", where=".home")
     page.click("Join as ally", ".home")
-    page.wait_text("You're in the programme as ally, status active", where=".home")
+    page.wait_text("You're in the programme as an ally.", where=".home")
     page.open(f"/as/{cast.MAYA}/messages")
     page.say("/ally join colleague")
-    page.wait_text("Welcome aboard! You're in the programme as colleague", where=".messages")
+    page.wait_text("Welcome aboard! You're in the programme as a colleague", where=".messages")
     assert "Only visible to you" in page.text()
     # The welcome DM comes through the outbox, from the scheduler's dispatcher.
-    page.wait_text("Welcome, and thank you for opting in", where=".messages")
+    page.wait_text("Welcome to Allyship Buddies, and thank you for opting in", where=".messages")
 
 
 def test_the_admin_runs_a_round_and_the_buddies_get_their_intro(page: Page, site: Running):
@@ -27,7 +27,7 @@ def test_the_admin_runs_a_round_and_the_buddies_get_their_intro(page: Page, site
     site.sandbox.command(cast.MAYA, "join colleague")
     page.open(f"/as/{cast.ADA}/messages")
     page.say("/ally admin pair preview")
-    page.wait_text("Round preview (nothing sent)", where=".messages")
+    page.wait_text("Round preview: nothing is stored or sent.", where=".messages")
     page.say("/ally admin pair run")
     page.wait_text("Round created", where=".messages")
     page.open(f"/as/{cast.ALEX}/home")
@@ -82,7 +82,7 @@ def test_leave_asks_to_confirm_first(page: Page, site: Running):
     assert "Leave the programme?" in dialog.text
     page.click("Stay", "dialog")
     page.open(f"/as/{cast.ALEX}/home")
-    page.wait_text("You're in the programme as ally", where=".home")
+    page.wait_text("You're in the programme as an ally", where=".home")
     page.click("Leave", ".home")
     page.click("Leave", "dialog")
     page.wait_text("Join the programme", where=".home")
