@@ -28,7 +28,7 @@ from storage.db import Database
 from storage.models import AuditEntry, RoleGrant
 from tests.conftest import SIGNING_SECRET
 from tests.journeys.test_home import home_opened, last_home
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender, SlackSender
 
 PERSON = "U0ALLY03"
 
@@ -107,7 +107,7 @@ def test_from_no_admin_to_a_working_admin(
     assert "Nobody is an admin here yet" not in last_home(slack_fake, PERSON)
 
 
-def test_no_note_when_allybot_admins_names_someone(slack: SlackSender, slack_fake: SlackFake):
+def test_no_note_when_allybot_admins_names_someone(slack: PayloadSender, slack_fake: SlackFake):
     assert slack.event(home_opened("U0COLL02")).status == 200
     assert slack_fake.wait_for(lambda: slack_fake.count("views.publish") == 1, 10)
     assert "Nobody is an admin here yet" not in last_home(slack_fake, "U0COLL02")

@@ -57,7 +57,7 @@ from storage.models import OutboxMessage
 from tests.conftest import ADMIN, BOT_TOKEN
 from tests.support.forms import initial, submission
 from tests.support.helpers import drain
-from tests.support.slack_requests import Response, SlackSender
+from tests.support.slack_requests import PayloadSender, Response
 from tests.support.transcript import Transcript, sort_quotes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ class Journey:
     """Acts as people do and writes down what Slack received after each act."""
 
     def __init__(
-        self, app: AllyBot, slack: SlackSender, fake: SlackFake, clock: FrozenClock
+        self, app: AllyBot, slack: PayloadSender, fake: SlackFake, clock: FrozenClock
     ) -> None:
         self.app, self.slack, self.fake, self.clock = app, slack, fake, clock
         self.t = Transcript()
@@ -860,7 +860,7 @@ def assert_coverage_check_can_fail(j: Journey) -> None:
 
 def test_copy_snapshot(
     app: AllyBot,
-    slack: SlackSender,
+    slack: PayloadSender,
     slack_fake: SlackFake,
     clock: FrozenClock,
     monkeypatch: pytest.MonkeyPatch,

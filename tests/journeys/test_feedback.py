@@ -149,7 +149,7 @@ def test_one_item_per_category_per_week_without_identity(app: AllyBot, slack: Pa
     assert fresh.json()["response_action"] == "update"
 
 
-def test_the_confirmation_states_the_programmes_own_threshold(slack: SlackSender):
+def test_the_confirmation_states_the_programmes_own_threshold(slack: PayloadSender):
     slack.command("UADMIN01", "admin programme set default threshold=7")
     reply = slack.interaction(submission("U0COLL09", slack.team_id, "More of this", "VTH"))
     shown = json.dumps(reply.json()["view"])

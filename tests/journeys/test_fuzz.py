@@ -21,7 +21,7 @@ from bot.app import AllyBot
 from bot.programmes.form import FIELDS
 from tests.conftest import ADMIN
 from tests.support.dbdump import dump
-from tests.support.slack_requests import Response, SlackSender
+from tests.support.slack_requests import PayloadSender, Response
 
 REGISTRY = capabilities.registry()
 COMMANDS = sorted(REGISTRY.commands)
@@ -105,7 +105,7 @@ def check(app: AllyBot, reply: Response, before: dict[str, Any], what: object) -
 
 @settings(FUZZ, max_examples=70)
 @given(text=command_text, as_admin=st.booleans())
-def test_fuzzed_commands(app: AllyBot, slack: SlackSender, text: str, as_admin: bool):
+def test_fuzzed_commands(app: AllyBot, slack: PayloadSender, text: str, as_admin: bool):
     user = ADMIN if as_admin else "U0ALLY01"
     before = dump(app.services.db)
     reply = slack.command(user, text)
@@ -115,7 +115,7 @@ def test_fuzzed_commands(app: AllyBot, slack: SlackSender, text: str, as_admin: 
 @FUZZ
 @given(action_id=st.sampled_from(BUTTONS), value=field_value)
 def test_fuzzed_buttons(
-    app: AllyBot, slack: SlackSender, slack_fake, action_id: str, value: object
+    app: AllyBot, slack: PayloadSender, slack_fake, action_id: str, value: object
 ):
     slack_fake.clear_calls()
     before = dump(app.services.db)
@@ -166,7 +166,7 @@ state = st.one_of(
 @FUZZ
 @given(callback_id=st.sampled_from(MODALS), state=state, metadata=field_value)
 def test_fuzzed_modals(
-    app: AllyBot, slack: SlackSender, callback_id: str, state: object, metadata: object
+    app: AllyBot, slack: PayloadSender, callback_id: str, state: object, metadata: object
 ):
     before = dump(app.services.db)
     payload = {

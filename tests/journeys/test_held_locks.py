@@ -16,7 +16,7 @@ from bot.core.commands import BUSY
 from storage import members as members_store
 from storage.db import Database
 from tests.conftest import ADMIN
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 @contextmanager
@@ -51,7 +51,7 @@ def paused(app: AllyBot, user: str) -> bool:
 
 
 def test_a_long_held_lock_gets_try_again_in_time_and_nothing_saved(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     slack.command("U0ALLY01", "join ally")
     with held_lock(app.services.db, 4.0):
@@ -65,7 +65,7 @@ def test_a_long_held_lock_gets_try_again_in_time_and_nothing_saved(
 
 
 def test_a_short_lock_is_waited_out_and_the_reply_matches_what_was_saved(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     slack.command("U0ALLY01", "join ally")
     with held_lock(app.services.db, 0.5):
@@ -78,7 +78,7 @@ def test_a_short_lock_is_waited_out_and_the_reply_matches_what_was_saved(
 
 
 def test_a_button_under_a_held_lock_says_try_again_and_saves_nothing(
-    app: AllyBot, slack: SlackSender, slack_fake
+    app: AllyBot, slack: PayloadSender, slack_fake
 ):
     slack.command("U0ALLY01", "join ally")
     prompt = slack.command("U0ALLY01", "reflect").json()
@@ -101,7 +101,7 @@ def test_a_button_under_a_held_lock_says_try_again_and_saves_nothing(
 
 
 def test_slow_work_is_acknowledged_at_once_and_reports_later(
-    app: AllyBot, slack: SlackSender, slack_fake
+    app: AllyBot, slack: PayloadSender, slack_fake
 ):
     for i in range(3):
         slack.command(f"U0ALLY{i:02d}", "join ally")

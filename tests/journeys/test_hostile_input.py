@@ -20,7 +20,7 @@ from storage.db import Database
 from storage.models import AuditEntry
 from tests.conftest import ADMIN, SIGNING_SECRET
 from tests.support.dbdump import dump
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender, SlackSender
 
 #: Superscript two, Arabic-Indic three, Lao three, mathematical bold three, Roman twelve,
 #: and mixtures: all pass ``str.isdigit()`` or ``isnumeric()``, none is ASCII.
@@ -36,7 +36,7 @@ OTHER_DIGITS = [
 HUGE = ["9" * 20, "4" * 12, "2147483648", "0" * 11 + "1"]
 
 
-def joined(slack: SlackSender, *users: str) -> None:
+def joined(slack: PayloadSender, *users: str) -> None:
     for user in users:
         assert slack.command(user, "join ally").status == 200
 
@@ -61,7 +61,7 @@ COMMANDS = [
 
 @pytest.mark.parametrize("template", COMMANDS)
 def test_digits_of_other_scripts_and_huge_numbers_get_a_reply_and_change_nothing(
-    app: AllyBot, slack: SlackSender, template: str
+    app: AllyBot, slack: PayloadSender, template: str
 ):
     joined(slack, "U0ALLY01", ADMIN)
     before = dump(app.services.db)
@@ -73,7 +73,7 @@ def test_digits_of_other_scripts_and_huge_numbers_get_a_reply_and_change_nothing
     assert dump(app.services.db) == before
 
 
-def test_long_or_unknown_time_zones_are_refused_kindly(app: AllyBot, slack: SlackSender):
+def test_long_or_unknown_time_zones_are_refused_kindly(app: AllyBot, slack: PayloadSender):
     before = dump(app.services.db)
     for value in ["Europe/" + "x" * 10_000, "../../etc/passwd", "Mars/Olympus", "localtime"]:
         reply = slack.command(ADMIN, f"admin programme set default tz={value}")
@@ -87,7 +87,7 @@ def test_long_or_unknown_time_zones_are_refused_kindly(app: AllyBot, slack: Slac
     ["pair_met", "pair_end", "checkin_yes", "prompt_skip", "prompt_reflect", "feedback_replies"],
 )
 def test_hostile_button_values_answer_kindly(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, action_id: str
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, action_id: str
 ):
     joined(slack, "U0ALLY01")
     before = dump(app.services.db)
@@ -138,7 +138,7 @@ def submission(state: object, metadata: object = "", callback_id: str = "checkin
     ],
 )
 def test_modal_state_of_the_wrong_shape_is_an_error_under_the_form(
-    app: AllyBot, slack: SlackSender, callback_id: str, state: object, metadata: object
+    app: AllyBot, slack: PayloadSender, callback_id: str, state: object, metadata: object
 ):
     joined(slack, "U0ALLY01")
     before = dump(app.services.db)
@@ -149,7 +149,7 @@ def test_modal_state_of_the_wrong_shape_is_an_error_under_the_form(
 
 
 @pytest.mark.http_only
-def test_malformed_signature_headers_are_401_not_500(app: AllyBot, slack: SlackSender):
+def test_malformed_signature_headers_are_401_not_500(app: AllyBot, slack: PayloadSender):
     form = urllib.parse.urlencode(
         {"command": "/ally", "text": "join ally", "user_id": "U0ALLY01", "team_id": "T0ALLYBOT"}
     )
@@ -179,7 +179,7 @@ def test_malformed_signature_headers_are_401_not_500(app: AllyBot, slack: SlackS
 
 
 @pytest.mark.http_only
-def test_only_slacks_content_types_are_accepted(app: AllyBot, slack: SlackSender):
+def test_only_slacks_content_types_are_accepted(app: AllyBot, slack: PayloadSender):
     body = json.dumps({"type": "url_verification", "challenge": "c"})
     for content_type in ["text/plain", "multipart/form-data; boundary=x", "application/xml", ""]:
         assert slack.post(body, content_type).status == 415, content_type
@@ -187,7 +187,7 @@ def test_only_slacks_content_types_are_accepted(app: AllyBot, slack: SlackSender
 
 
 @pytest.mark.http_only
-def test_an_event_whose_event_is_a_string_is_a_400(app: AllyBot, slack: SlackSender):
+def test_an_event_whose_event_is_a_string_is_a_400(app: AllyBot, slack: PayloadSender):
     envelope = {
         "team_id": slack.team_id,
         "api_app_id": "A0ALLYBOT",
@@ -199,7 +199,7 @@ def test_an_event_whose_event_is_a_string_is_a_400(app: AllyBot, slack: SlackSen
 
 
 @pytest.mark.http_only
-def test_a_signed_command_without_a_workspace_is_refused(app: AllyBot, slack: SlackSender):
+def test_a_signed_command_without_a_workspace_is_refused(app: AllyBot, slack: PayloadSender):
     form = {"command": "/ally", "text": "join ally", "user_id": "U0ALLY01", "user_name": "x"}
     reply = slack.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
     assert reply.status == 400
@@ -212,13 +212,13 @@ def test_a_signed_command_without_a_workspace_is_refused(app: AllyBot, slack: Sl
 
 
 @pytest.mark.http_only
-def test_a_malformed_user_id_is_refused(app: AllyBot, slack: SlackSender):
+def test_a_malformed_user_id_is_refused(app: AllyBot, slack: PayloadSender):
     for user in ["U" + "A" * 60, "not-a-user", "U0\x00X"]:
         assert slack.command(user, "join ally").status == 400
     assert dump(app.services.db)["member"] == []
 
 
-def test_a_refused_admin_action_is_audited_whatever_its_target(app: AllyBot, slack: SlackSender):
+def test_a_refused_admin_action_is_audited_whatever_its_target(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")
     hostile = ["x" * 600, "a\x00b " * 80, "\u202e" + "y" * 300]
     for target in hostile:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import AllyBot
 from tests.conftest import ADMIN
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 
 @contextmanager
@@ -41,7 +41,7 @@ def broken_database(app: AllyBot) -> Iterator[None]:
 
 
 def test_a_broken_database_gives_an_apology_with_a_reference(
-    app: AllyBot, slack: SlackSender, caplog: pytest.LogCaptureFixture
+    app: AllyBot, slack: PayloadSender, caplog: pytest.LogCaptureFixture
 ):
     slack.command("U0ALLY01", "join ally")
     slack.command(ADMIN, "admin programme lead default <@U0COLL05>")  # the concern contact
@@ -61,7 +61,7 @@ def test_a_broken_database_gives_an_apology_with_a_reference(
 
 @pytest.mark.http_only
 def test_an_event_while_the_database_is_down_is_503_and_redelivered(
-    app: AllyBot, slack: SlackSender, slack_fake
+    app: AllyBot, slack: PayloadSender, slack_fake
 ):
     event = {"type": "app_home_opened", "user": "U0ALLY01", "tab": "home"}
     with broken_database(app):

@@ -332,7 +332,7 @@ def test_admin_adjusts_the_current_round_and_sees_history(
 
 
 def test_never_list_mistakes_say_what_was_wrong_and_replies_match_what_was_saved(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:2])
 
@@ -354,7 +354,7 @@ def test_never_list_mistakes_say_what_was_wrong_and_replies_match_what_was_saved
 
 
 def test_admin_rule_list_is_paged_and_history_dates_read_in_each_admins_zone(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     enrol(slack, allies=ALLIES[:1], colleagues=COLLEAGUES[:1])
     for i in range(1, 21):

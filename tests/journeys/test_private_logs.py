@@ -21,7 +21,7 @@ from bot.core.outbox import Dispatcher
 from bot.sandbox.slackfake import SlackFake
 from storage.prompt_models import PromptDelivery
 from tests.journeys.test_feedback import submission
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 FEEDBACK = "KESTREL-feedback-words-5120"
 JOURNAL = "OSPREY-journal-words-8841"
@@ -89,7 +89,7 @@ def reflection(user: str, team: str, delivery_id: int, words: str) -> dict:
 
 
 def test_nothing_a_person_typed_or_who_they_are_reaches_any_log(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, debug_logs, caplog
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, debug_logs, caplog
 ):
     out = debug_logs("DEBUG")
     raw = Raw()
@@ -149,7 +149,7 @@ def test_nothing_a_person_typed_or_who_they_are_reaches_any_log(
 
 
 def test_a_refused_request_is_logged_once_per_hour_and_without_body(
-    app: AllyBot, slack: SlackSender, debug_logs
+    app: AllyBot, slack: PayloadSender, debug_logs
 ):
     out = debug_logs("INFO")
     body = json.dumps({"type": "event_callback", "event": {"text": FORGED, "user": FORGER}})

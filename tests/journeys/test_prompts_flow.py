@@ -226,7 +226,7 @@ def test_journal_text_never_reaches_logs_or_other_people(
 
 
 def test_journal_pages_with_buttons_dates_in_the_members_own_zone(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake, clock: FrozenClock
 ):
     slack.command("U0COLL02", "join colleague")  # America/New_York
     clock.advance(timedelta(hours=17))  # 02:00 UTC on Tuesday 3 March: 21:00 Monday in New York

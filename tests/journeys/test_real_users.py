@@ -9,7 +9,7 @@ from bot.app import AllyBot
 from bot.sandbox.slackfake import FakeUser, SlackFake
 from tests.conftest import ADMIN
 from tests.support.dbdump import dump
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import PayloadSender
 
 REFUSED = {
     "U0NOPE": "doesn't know",
@@ -38,7 +38,7 @@ def odd_users(slack_fake: SlackFake) -> None:
 )
 @pytest.mark.slack_refusals_expected  # users.info on people Slack does not know, on purpose
 def test_unknown_deactivated_and_bot_users_are_refused(
-    app: AllyBot, slack: SlackSender, odd_users: None, template: str
+    app: AllyBot, slack: PayloadSender, odd_users: None, template: str
 ):
     slack.command(ADMIN, "join ally")
     before = dump(app.services.db)
@@ -50,7 +50,7 @@ def test_unknown_deactivated_and_bot_users_are_refused(
 
 
 def test_real_people_are_accepted_and_asked_about_once(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     slack.command(ADMIN, "join ally")
     slack_fake.clear_calls()
@@ -62,7 +62,7 @@ def test_real_people_are_accepted_and_asked_about_once(
 
 
 def test_slack_being_down_refuses_without_changing_anything(
-    app: AllyBot, slack: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
 ):
     before = dump(app.services.db)
     slack_fake.fail_next("users.info", count=10, status=503)

@@ -22,13 +22,13 @@ from storage import members as members_store
 from storage.feedback_models import PendingConcern
 from storage.models import OutboxMessage, RequestReplay
 from tests.conftest import ADMIN, SIGNING_SECRET
-from tests.support.slack_requests import Response, SlackSender
+from tests.support.slack_requests import PayloadSender, Response, SlackSender
 
 #: About HTTP itself (signed bodies, replays, status codes): not run over Socket Mode.
 pytestmark = pytest.mark.http_only
 
 
-def signed_command(slack: SlackSender, user: str, text: str) -> tuple[str, int]:
+def signed_command(slack: PayloadSender, user: str, text: str) -> tuple[str, int]:
     form = {
         "team_id": slack.team_id,
         "user_id": user,
@@ -41,7 +41,7 @@ def signed_command(slack: SlackSender, user: str, text: str) -> tuple[str, int]:
     return urllib.parse.urlencode(form), int(time.time())
 
 
-def send(slack: SlackSender, request: tuple[str, int]) -> Response:
+def send(slack: PayloadSender, request: tuple[str, int]) -> Response:
     body, ts = request
     return slack.post(body, "application/x-www-form-urlencoded", timestamp=ts)
 
@@ -61,7 +61,7 @@ def pending_concerns(app: AllyBot) -> int:
         return s.scalar(select(func.count()).select_from(PendingConcern)) or 0
 
 
-def test_replaying_uncomfortable_three_times_flags_one_concern(app: AllyBot, slack: SlackSender):
+def test_replaying_uncomfortable_three_times_flags_one_concern(app: AllyBot, slack: PayloadSender):
     slack.command(ADMIN, "admin programme lead default <@U0COLL05>")  # the concern contact
     request = signed_command(slack, "U0ALLY01", "uncomfortable they kept interrupting me")
     first = send(slack, request)
@@ -74,7 +74,7 @@ def test_replaying_uncomfortable_three_times_flags_one_concern(app: AllyBot, sla
 
 
 def test_replaying_add_lead_after_remove_lead_does_not_give_the_role_back(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     grant = signed_command(slack, ADMIN, "admin add-lead <@U0COLL05>")
     assert "is now a programme lead" in send(slack, grant).text
@@ -84,14 +84,14 @@ def test_replaying_add_lead_after_remove_lead_does_not_give_the_role_back(
         assert "lead" not in members_store.roles_of(s, slack.team_id, "U0COLL05")
 
 
-def test_a_new_request_with_the_same_words_is_carried_out(app: AllyBot, slack: SlackSender):
+def test_a_new_request_with_the_same_words_is_carried_out(app: AllyBot, slack: PayloadSender):
     """Only the exact signed request is refused: a person typing it again is not."""
     slack.command(ADMIN, "admin add-lead <@U0COLL05>")
     slack.command(ADMIN, "admin remove-lead <@U0COLL05>")
     assert "is now a programme lead" in slack.command(ADMIN, "admin add-lead <@U0COLL05>").text
 
 
-def test_commands_that_only_read_leave_no_key(app: AllyBot, slack: SlackSender):
+def test_commands_that_only_read_leave_no_key(app: AllyBot, slack: PayloadSender):
     slack.command("U0ALLY01", "join ally")
     assert replays(app) == 1
     for text in ["status", "help", "never list", "journal", "join ally"]:
@@ -103,7 +103,7 @@ def test_commands_that_only_read_leave_no_key(app: AllyBot, slack: SlackSender):
 
 
 def test_only_a_hash_of_the_signature_is_kept_and_pruned_after_the_window(
-    app: AllyBot, slack: SlackSender, clock: FrozenClock
+    app: AllyBot, slack: PayloadSender, clock: FrozenClock
 ):
     request = signed_command(slack, "U0ALLY01", "join ally")
     send(slack, request)
@@ -130,7 +130,7 @@ def second_instance(settings: Settings, clock: FrozenClock) -> Iterator[SlackSen
 
 
 def test_a_replay_to_another_instance_is_refused_too(
-    app: AllyBot, slack: SlackSender, second_instance: SlackSender, slack_fake: SlackFake
+    app: AllyBot, slack: PayloadSender, second_instance: SlackSender, slack_fake: SlackFake
 ):
     second_instance.team_id = slack.team_id
     second_instance.fake_url = slack.fake_url

@@ -93,7 +93,7 @@ def test_one_new_response_cannot_be_subtracted_from_two_summaries(
 
 
 def test_an_empty_summary_says_so_once_instead_of_a_column_of_hidden(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     slack.command(ADMIN, "admin add-lead <@U0COLL23>")
     body = slack.command("U0COLL23", "summary").json()["text"]
@@ -103,7 +103,7 @@ def test_an_empty_summary_says_so_once_instead_of_a_column_of_hidden(
 
 
 def test_a_programme_lead_reads_their_programme_and_hears_when_a_name_is_wrong(
-    app: AllyBot, slack: SlackSender
+    app: AllyBot, slack: PayloadSender
 ):
     slack.command(ADMIN, "admin programme create engineering")
     slack.command(ADMIN, "admin programme lead default <@U0COLL24>")
