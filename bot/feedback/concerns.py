@@ -168,8 +168,14 @@ def flag(services: Services, actor: Actor, text: str, share_name: bool) -> Flagg
     """Send (named) or queue for the daily batch (anonymous); refuses when nobody valid."""
     now = services.clock.now()
     body = clean(text, 2000)
-    programme = _programme(services, actor)
     with services.db.transaction() as session:
+        # One transaction from the workspace row on: a refusal leaves nothing behind.
+        members_store.ensure_workspace(session, actor.team_id, now)
+        programme = pairing_store.programme(
+            session, members_store.default_programme_id(session, actor.team_id)
+        )
+        if programme is None:
+            raise LookupError("the default programme vanished")
         found = contacts(session, programme.id)
         if not found.valid:
             raise ConcernError(no_contact_text(services, session, actor.team_id))
