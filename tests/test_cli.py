@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -294,8 +295,11 @@ def test_an_idle_bot_writes_nothing_after_it_starts(tmp_path: Path, slack_fake: 
 def _make_dry_run(target: str, tmp_path: Path) -> str:
     """What ``make TARGET`` would run on a machine with no virtualenv yet."""
     done = subprocess.run(
-        ["make", "-n", target, f"VENV={tmp_path / 'venv'}"],
+        ["make", "--no-print-directory", "-n", target, f"VENV={tmp_path / 'venv'}"],
         cwd=Path(__file__).resolve().parents[1],
+        # Under `make test` this is a sub-make: without the parent's MAKEFLAGS and
+        # MAKELEVEL it prints what a person typing `make run` would see.
+        env={k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}},
         capture_output=True,
         text=True,
         timeout=30,
