@@ -253,6 +253,7 @@ def test_help_order_is_the_capability_order() -> None:
         "admin",
         "join",
         "status",
+        "hours",
         "pause",
         "resume",
         "leave",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.blocks import Reply, text_reply
 from bot.core.services import Actor, Services
-from bot.membership import members
+from bot.membership import hours, members
 from bot.membership.members import Role
 from bot.membership.views import status_text
 
@@ -26,7 +26,10 @@ def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 def status(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
-    return text_reply(status_text(members.get(services, actor)))
+    hours_line = hours.status_line(services, actor)
+    return text_reply(
+        " ".join(filter(None, [status_text(members.get(services, actor)), hours_line]))
+    )
 
 
 def pause(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
