@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.text import escape
+
 DAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: Hours are set in quarter hours, like every time zone's offset, so shared stretches
 #: of time always begin and end on a quarter hour.
@@ -154,7 +156,7 @@ def _day(word: str) -> int:
         word.strip().lower()
     ):
         raise HoursError(
-            f"I don't know the day `{word[:20]}`. Days look like mon, tue ... sun, "
+            f"I don't know the day `{escape(word[:20])}`. Days look like mon, tue ... sun, "
             "or a range like mon-fri."
         )
     return _DAY_PREFIXES.index(prefix)
