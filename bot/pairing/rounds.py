@@ -22,6 +22,7 @@ from bot.core.admin import AdminInputError
 from bot.core.calendar import latest_slot
 from bot.core.services import Actor, Services
 from bot.core.text import escape, mention
+from bot.membership import hours as working_hours
 from bot.membership.members import Status
 from bot.pairing import engine
 from bot.pairing.views import intro_blocks, intro_text
@@ -70,6 +71,7 @@ def _inputs(
             always_pairs.add(key)
         elif rule.kind == "ended":
             ended.add(key)
+    hours = working_hours.of_many(session, [m for m, _ in active])  # personal hours
     members = [
         engine.Member(
             user_id=m.user_id,
@@ -78,6 +80,7 @@ def _inputs(
             utc_offset_minutes=m.tz_offset_seconds // 60,
             manager_id=o.manager_id if o else None,
             never=frozenset(personal.get(m.user_id, ())),
+            work_minutes=hours[m.id].minutes,
         )
         for m, o in active
     ]
