@@ -140,3 +140,20 @@ def test_weights_are_exactly_lexicographic_only_while_float64_can_add_them() -> 
     big = lexicographic_weights(1000, 2, 6)
     assert not big.exact
     assert big.fair < big.always < big.age < big.repeat < big.unmatched < 2**50
+
+
+def test_a_round_pairs_people_whose_own_hours_overlap() -> None:
+    """Two London allies (one works evenings) and two colleagues (London, New York):
+    by offsets alone both matchings cost the same; personal hours decide."""
+    from bot.pairing.engine import History, Rules, plan_round
+
+    members = [
+        Member("UEARLY", "ally", None, 0),
+        Member("ULATE", "ally", None, 0, work_minutes=(14 * 60, 22 * 60)),
+        Member("ULONDON", "colleague", None, 0),
+        Member("UNEWYORK", "colleague", None, -300),
+    ]
+    for seed in range(5):
+        plan = plan_round(members, Rules(), History(), seed)
+        pairs = {frozenset(g.members) for g in plan.groups}
+        assert pairs == {frozenset({"UEARLY", "ULONDON"}), frozenset({"ULATE", "UNEWYORK"})}
