@@ -2,8 +2,8 @@
 
 A message the bot owes someone is written as an outbox row in the same
 transaction as the change that owes it (:func:`send_dm`, :func:`send_group_dm`,
-:func:`send_file`). The :class:`Dispatcher` delivers rows later: it leases a
-batch, paces calls to Slack's rate tiers, honours ``Retry-After``, retries
+:func:`send_file`, :func:`send_group_file`). The :class:`Dispatcher` delivers rows
+later: it leases a batch, paces calls to Slack's rate tiers, honours ``Retry-After``, retries
 transient failures with backoff and marks each row sent. A worker that dies
 mid-batch loses nothing: its lease expires and another worker picks the rows up.
 """
@@ -43,6 +43,9 @@ PACING: dict[str, float] = {
     "chat.postMessage": 1.0,
     "conversations.open": 60 / 50,
     "files_upload_v2": 60 / 20,
+    # Paged reads (member lists), paced by their sweeps: Tier 2 and Tier 4.
+    "users.list": 60 / 20,
+    "conversations.members": 60 / 100,
 }
 #: Workspace-wide floor between any two chat.postMessage calls (several hundred a minute).
 POST_MESSAGE_GLOBAL = 60 / 300
@@ -83,6 +86,7 @@ def send_group_dm(
     blocks: Sequence[dict[str, Any]] | None = None,
     now: datetime,
     dedupe_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Owe a group DM (opened with ``conversations.open``) to several people."""
     payload = {"text": text, "blocks": list(blocks) if blocks else None}
@@ -94,6 +98,7 @@ def send_group_dm(
         payload=payload,
         now=now,
         dedupe_key=dedupe_key,
+        not_before=not_before,
     )
     return row is not None
 
@@ -125,6 +130,39 @@ def send_file(
         payload=payload,
         now=now,
         dedupe_key=dedupe_key,
+    )
+    return row is not None
+
+
+def send_group_file(
+    session: Session,
+    *,
+    team_id: str,
+    user_ids: Sequence[str],
+    content: bytes,
+    filename: str,
+    title: str,
+    comment: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Owe several people a file in their group DM (opened like :func:`send_group_dm`)."""
+    payload = {
+        "content_b64": base64.b64encode(content).decode("ascii"),
+        "filename": filename,
+        "title": title,
+        "comment": comment,
+    }
+    row = store.enqueue(
+        session,
+        team_id=team_id,
+        kind="file",
+        recipients=sorted(user_ids),
+        payload=payload,
+        now=now,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
     )
     return row is not None
 

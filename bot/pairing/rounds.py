@@ -24,7 +24,7 @@ from bot.core.services import Actor, Services
 from bot.core.text import escape, mention
 from bot.membership import hours as working_hours
 from bot.membership.members import Status
-from bot.pairing import engine
+from bot.pairing import engine, meeting
 from bot.pairing.views import intro_blocks, intro_text
 from bot.programmes.settings import find
 from storage import members as members_store
@@ -193,7 +193,8 @@ def run_round(
                     },
                 ),
             )
-            _store_plan(session, programme, round_.id, described, now)
+            scheduled = created_by == "scheduler"  # scheduled intros wait for shared hours
+            _store_plan(session, programme, round_.id, described, now, scheduled=scheduled)
             return RoundOutcome(
                 round_.id,
                 True,
@@ -213,7 +214,13 @@ def run_round(
 
 
 def _store_plan(
-    session: Session, programme: Programme, round_id: int, plan: RoundOutcome, now: datetime
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    plan: RoundOutcome,
+    now: datetime,
+    *,
+    scheduled: bool = False,
 ) -> None:
     for roles in plan.groups:
         kind = "buddy" if "colleague" in roles.values() else "peer"
@@ -225,7 +232,9 @@ def _store_plan(
             roles=roles,
             now=now,
         )
-        _owe_intro(session, programme, pair.id, roles, now, key=f"intro:{pair.id}")
+        _owe_intro(
+            session, programme, pair.id, roles, now, key=f"intro:{pair.id}", scheduled=scheduled
+        )
     for user_id, reason in plan.sat_out:
         store.add_sit_out(session, round_id, user_id, "sat_out", reason)
         outbox.send_dm(
@@ -343,21 +352,37 @@ def _owe_intro(
     now: datetime,
     *,
     key: str | None = None,
+    scheduled: bool = False,
 ) -> None:
-    """Owe a pair its group-DM introduction.
+    """Owe a pair its group-DM introduction (and the calendar file of suggested times).
 
     Admin changes (add, swap) pass no key and get one naming the people and the
-    moment, because SQLite may hand a removed pair's id to the next new pair.
+    moment, because SQLite may hand a removed pair's id to the next new pair. A
+    ``scheduled`` round's intro waits for the pair's shared working hours
+    (:mod:`bot.pairing.meeting`).
     """
     kind = "buddy" if "colleague" in roles.values() else "peer"
+    key = key or f"intro:{pair_id}:{','.join(sorted(roles))}:{now.isoformat()}"
+    found = meeting.plan(session, programme.team_id, sorted(roles), now, scheduled=scheduled)
+    times = meeting.blocks(found, len(roles))
     outbox.send_group_dm(
         session,
         team_id=programme.team_id,
         user_ids=sorted(roles),
         text=intro_text(roles),
-        blocks=[b.to_dict() for b in intro_blocks(pair_id, kind, roles)],
+        blocks=[b.to_dict() for b in intro_blocks(pair_id, kind, roles, times)],
         now=now,
-        dedupe_key=key or f"intro:{pair_id}:{','.join(sorted(roles))}:{now.isoformat()}",
+        dedupe_key=key,
+        not_before=found.deliver_at,
+    )
+    meeting.owe_calendar_file(
+        session,
+        team_id=programme.team_id,
+        pair_id=pair_id,
+        user_ids=sorted(roles),
+        meeting=found,
+        now=now,
+        key=f"{key}:ics",
     )
 
 

@@ -58,8 +58,11 @@ def intro_text(roles: dict[str, str]) -> str:
     return f"Meet your allyship buddy: {people}."
 
 
-def intro_blocks(pair_id: int, kind: str, roles: dict[str, str]) -> list[Block]:
-    """The group-DM introduction: who, why, three starters, and buttons."""
+def intro_blocks(
+    pair_id: int, kind: str, roles: dict[str, str], meeting: Sequence[Block] = ()
+) -> list[Block]:
+    """The group-DM introduction: who, why, when to meet (``meeting``, from
+    :mod:`bot.pairing.meeting`), three starters, and buttons."""
     people = "\n".join(f"• {mention(u)}, {r}" for u, r in sorted(roles.items()))
     if kind == "buddy":
         why = (
@@ -77,6 +80,7 @@ def intro_blocks(pair_id: int, kind: str, roles: dict[str, str]) -> list[Block]:
     return [
         section(f"*Meet your allyship buddy*\n{people}"),
         section(why),
+        *meeting,
         section(f"*Some ways to start*\n{starters}"),
         ActionsBlock(
             block_id=f"pair_{pair_id}",
