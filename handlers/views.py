@@ -27,7 +27,8 @@ def register(app: App, registry: Registry) -> None:
 
 
 def read_form(view: dict[str, Any]) -> ViewInput:
-    """Every input block's value (text typed or option chosen) and checkbox choices."""
+    """Every input block's value (text typed, option or conversation chosen) and checkbox
+    choices."""
     values: dict[str, str | None] = {}
     selected: dict[str, list[str]] = {}
     state = view.get("state")
@@ -38,8 +39,11 @@ def read_form(view: dict[str, Any]) -> ViewInput:
             continue
         option = element.get("selected_option")
         value = element.get("value")
+        picked = element.get("selected_conversation") or element.get("selected_channel")
         if isinstance(option, dict) and isinstance(option.get("value"), str):
             values[block_id] = option["value"]
+        elif isinstance(picked, str):
+            values[block_id] = picked
         else:
             values[block_id] = value if isinstance(value, str) else None
         chosen = element.get("selected_options")

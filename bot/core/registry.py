@@ -202,6 +202,12 @@ class Forgetter:
 #: resumes or changes time zone, so capabilities can recompute what they schedule.
 MemberChanged = Callable[[Session, Member, datetime], None]
 
+#: Called (session, member, now, why) inside the transaction when a member's Slack
+#: account takes them out of every programme (``why``: ``deactivated`` or ``guest``),
+#: so capabilities can end what is under way (pairing tells the buddies). The member
+#: is already marked as left; messages still owed to them are cancelled afterwards.
+MemberDeparted = Callable[[Session, Member, datetime, str], None]
+
 
 @dataclass(frozen=True)
 class CliVerb:
@@ -231,6 +237,7 @@ class Capability:
     summary_sources: tuple[SummarySource, ...] = ()
     forgetters: tuple[Forgetter, ...] = ()
     member_changed: tuple[MemberChanged, ...] = ()
+    member_departed: tuple[MemberDeparted, ...] = ()
     cli_verbs: tuple[CliVerb, ...] = ()
 
 
@@ -282,6 +289,7 @@ class Registry:
         #: In reverse capability order (see :class:`Forgetter`).
         self.forgetters = [f for c in reversed(caps) for f in c.forgetters]
         self.member_changed = [h for c in caps for h in c.member_changed]
+        self.member_departed = [h for c in caps for h in c.member_departed]
         for action_id in self.buttons:
             if action_id.startswith("home_"):
                 raise ValueError(f"button {action_id!r}: home_* ids belong to HomeButton")

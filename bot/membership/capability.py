@@ -16,7 +16,7 @@ from bot.core.registry import (
     Modal,
     Task,
 )
-from bot.membership import commands, home, hours, members
+from bot.membership import commands, home, hours, lifecycle, members
 from bot.membership.members import Role
 from storage import members as store
 
@@ -62,11 +62,13 @@ CAPABILITY = Capability(
     home_sections=(HomeSection("working-hours", hours.home_section),),
     events=(
         EventListener("app_home_opened", home.on_opened),
-        EventListener("user_change", commands.user_changed),
+        EventListener("user_change", lifecycle.on_user_change),
     ),
     forgetters=(Forgetter("membership", _forget_member),),
     tasks=(
         Task("resume-paused", members.resume_due),
-        Task("refresh-timezones", members.refresh_missing_timezones),
+        # The first look at accounts Slack could not show at join time (time zone, guest).
+        Task("refresh-timezones", lifecycle.refresh_missing_accounts),
+        Task("reconcile-accounts", lifecycle.reconcile),
     ),
 )

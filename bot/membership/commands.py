@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.core.blocks import Reply, text_reply
 from bot.core.services import Actor, Services
@@ -53,14 +53,3 @@ def leave(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if members.leave(services, actor):
         return text_reply("You've left the programme. Thank you for taking part; rejoin any time.")
     return text_reply("You weren't in the programme, so there was nothing to leave.")
-
-
-def user_changed(
-    services: Services, actor: Actor, event: Mapping[str, object], event_id: str | None
-) -> bool:
-    """``user_change``: keep the member's time zone in step with Slack."""
-    user = event.get("user")
-    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
-        return False
-    who = Actor(team_id=actor.team_id, user_id=user["id"])
-    return members.apply_timezone(services, who, user.get("tz"), user.get("tz_offset"))

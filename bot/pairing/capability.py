@@ -13,7 +13,7 @@ from bot.core.registry import (
     SummarySource,
     Task,
 )
-from bot.pairing import admin, checkins, cli, commands, rounds, sources
+from bot.pairing import admin, checkins, cli, commands, departures, rounds, sources
 from storage import pairing as store
 
 
@@ -58,5 +58,6 @@ CAPABILITY = Capability(
     ),
     summary_sources=(SummarySource("pairing", sources.pairing_cells),),
     forgetters=(Forgetter("pairing", _forget_pairing),),
+    member_departed=(departures.on_member_departed,),
     cli_verbs=cli.VERBS,
 )

@@ -17,6 +17,7 @@ from bot.core.calendar import parse_local_time, zone
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
 from bot.core.text import escape, mention, parse_user_ref
+from bot.programmes import channels
 from bot.reporting.anonymity import effective_threshold
 from storage import members as members_store
 from storage import pairing as store
@@ -79,7 +80,7 @@ def apply_setting(programme: Programme, key: str, value: str) -> None:
     else:
         raise AdminInputError(
             f"I don't know the setting `{escape(key[:30])}`. Settings: cadence, weekday, time, "
-            "tz, window, cap, quarter-cap, peer-pairs, checkin-delay, threshold."
+            "tz, window, cap, quarter-cap, peer-pairs, checkin-delay, threshold, channel, guests."
         )
 
 
@@ -107,6 +108,31 @@ def find(session: Session, team_id: str, name: str | None, now: datetime) -> Pro
     return programme
 
 
+def _apply_all(
+    services: Services,
+    session: Session,
+    actor: Actor,
+    programme: Programme,
+    pairs: Sequence[str],
+    *,
+    strict: bool,
+) -> list[str]:
+    """Apply ``key=value`` settings; the channel ones (:mod:`bot.programmes.channels`)
+    return notes for the reply. Any error rolls the whole command back."""
+    notes: list[str] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if strict and not sep:
+            raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
+        if key.lower() in channels.KEYS:
+            notes.append(
+                channels.apply_setting(services, session, actor, programme, key.lower(), value)
+            )
+        else:
+            apply_setting(programme, key, value)
+    return notes
+
+
 def programme_action(
     services: Services, session: Session, actor: Actor, args: Sequence[str]
 ) -> str:
@@ -115,7 +141,7 @@ def programme_action(
     if verb == "list":
         members_store.ensure_workspace(session, actor.team_id, now)
         return "\n".join(
-            describe(p, store.programme_leads(session, p.id))
+            describe(p, store.programme_leads(session, p.id)) + channels.describe(session, p)
             for p in store.programmes(session, actor.team_id)
         )
     if verb == "create" and len(args) >= 2:
@@ -128,18 +154,14 @@ def programme_action(
         programme = store.add_programme(
             session, Programme(team_id=actor.team_id, name=name, created_at=now)
         )
-        for pair in args[2:]:
-            key, _, value = pair.partition("=")
-            apply_setting(programme, key, value)
-        return "Created. " + describe(programme, [])
+        notes = _apply_all(services, session, actor, programme, args[2:], strict=False)
+        return " ".join(["Created. " + describe(programme, []), *notes])
     if verb == "set" and len(args) >= 3:
         programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
-        for pair in args[2:]:
-            key, sep, value = pair.partition("=")
-            if not sep:
-                raise AdminInputError("Settings are written key=value, e.g. cadence=weekly.")
-            apply_setting(programme, key, value)
-        return "Updated. " + describe(programme, store.programme_leads(session, programme.id))
+        notes = _apply_all(services, session, actor, programme, args[2:], strict=True)
+        leads = store.programme_leads(session, programme.id)
+        described = describe(programme, leads) + channels.describe(session, programme)
+        return " ".join(["Updated. " + described, *notes])
     if verb in ("lead", "unlead") and len(args) == 3:
         programme = find(session, actor.team_id, args[1].lower(), services.clock.now())
         user = parse_user_ref(args[2])
