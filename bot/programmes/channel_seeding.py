@@ -94,10 +94,10 @@ def _handle_page(session: Session, sweep: SlackSweep, page: paging.Page, now: da
     if sweep.stage == "members":
         sweep.stage, sweep.cursor = "users", None
         return
-    detail["external"] = detail.get("external", 0) + store.drop_proposed(
-        session, link.programme_id, only_unchecked=True
-    )
-    sweep.detail = detail
+    # Whoever users.list never showed is from another organisation. (A new dict: the
+    # JSON column only notices assignment of a different object.)
+    dropped = store.drop_proposed(session, link.programme_id, only_unchecked=True)
+    sweep.detail = {**detail, "external": detail.get("external", 0) + dropped}
     sweep.stage, sweep.finished_at = "counted", now
 
 
