@@ -10,7 +10,7 @@ from bot.app import AllyBot, create_app
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.prompts import service as prompts
-from bot.sandbox.slackfake import SlackFake
+from bot.sandbox.slackfake import FakeUser, SlackFake
 from storage import members as members_store
 from storage import outbox as outbox_store
 from storage.db import Database
@@ -97,6 +97,8 @@ def test_thousand_members_four_weeks_across_dst(tmp_path, slack_fake: SlackFake)
 def test_restart_and_429s_lose_and_duplicate_nothing(
     settings: Settings, app: AllyBot, slack_fake: SlackFake, clock: FrozenClock
 ):
+    for i in range(30):  # the strict fake only DMs people the workspace knows
+        slack_fake.add_user(FakeUser(id=f"U{i:06d}", tz=ZONES[i % 3]))
     add_members(app.services.db, 30, clock.now())
     slack_fake.fail_every("chat.postMessage", 3, status=429, retry_after=0)
     end = clock.now() + timedelta(weeks=2)
