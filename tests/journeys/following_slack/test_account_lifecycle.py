@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import AllyBot
+from bot.app import AllyBot, create_app
 from bot.core import paging
 from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.sandbox.slackfake import FakeUser, SlackFake
 from storage.models import Member, OutboxMessage, ProgrammeMember
 from storage.pairing_models import Pair, PairingRound, SitOut
@@ -104,6 +105,7 @@ def test_deactivation_mid_round_ends_pairs_kindly_and_cancels_what_was_owed(
 
 
 def test_daily_reconciliation_pages_users_list_at_its_tier_and_resumes_after_429(
+    settings: Settings,
     app: AllyBot,
     slack: SlackSender,
     slack_fake: SlackFake,
@@ -121,7 +123,15 @@ def test_daily_reconciliation_pages_users_list_at_its_tier_and_resumes_after_429
     directory.fail_next("users.list", status=429, retry_after=1)
     directory.fail_next("users.list", status=429, retry_after=30)
     task = app.services.registry.tasks["reconcile-accounts"]
-    for _ in range(120):
+    for _ in range(34):  # 429 at 0 s: pages at 30 s and 33 s
+        task.run(app.services)
+        clock.advance(timedelta(seconds=1))
+    assert len([c for c in directory.calls("users.list") if c.status == 200]) == 2
+    # The process dies mid-sweep; a new instance picks up at the stored cursor.
+    app.close()
+    app = create_app(settings, clock=clock, instance="after-restart")
+    task = app.services.registry.tasks["reconcile-accounts"]
+    for _ in range(80):
         task.run(app.services)
         clock.advance(timedelta(seconds=1))
     calls = directory.calls("users.list")
@@ -144,6 +154,7 @@ def test_daily_reconciliation_pages_users_list_at_its_tier_and_resumes_after_429
     clock.advance(timedelta(days=1))
     task.run(app.services)
     assert len(directory.calls("users.list")) == before + 1
+    app.close()
 
 
 def test_guests_are_refused_and_told_why_unless_the_programme_allows_them(

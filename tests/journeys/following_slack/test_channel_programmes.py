@@ -15,7 +15,12 @@ from bot.app import AllyBot
 from bot.core import paging
 from bot.core.clock import FrozenClock
 from bot.sandbox.slackfake import Call, FakeUser, SlackFake
-from storage.lifecycle_models import ChannelInvitation
+from storage.lifecycle_models import (
+    ChannelInvitation,
+    ProgrammeChannel,
+    SlackSweep,
+    WorkingHoursRow,
+)
 from storage.models import AuditEntry, Member, Programme, ProgrammeMember
 from tests.conftest import ADMIN
 from tests.support.helpers import drain
@@ -259,3 +264,26 @@ def test_link_settings_are_validated_and_exclusive(app: AllyBot, slack: SlackSen
     assert "Channel: none" in unlinked
     assert "isn't linked" in slack.command(ADMIN, "admin invite allies").text
     assert "only programme admins" in slack.command("U0ALLY01", "admin invite allies").text
+
+
+def test_forgetting_someone_erases_their_invitations_and_hours(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, directory: SlackDirectory
+):
+    directory.set_channel(CHANNEL, [BOT])
+    link(slack)
+    joined(slack, "U0ALLY06")
+    assert slack_fake.wait_for(lambda: invitations(app) == {"U0ALLY06": "pending"}, 10)
+    slack.command("U0ALLY06", "join ally")
+    assert "Saved" in slack.command("U0ALLY06", "hours 10:00-16:00").text
+    slack.command("U0ALLY06", "forget")
+    assert "deleted" in slack.command("U0ALLY06", "forget confirm").text.lower()
+    with app.services.db.read() as s:
+        assert s.scalar(select(ChannelInvitation)) is None
+        assert s.scalar(select(WorkingHoursRow)) is None
+        assert s.scalar(select(Member).where(Member.user_id == "U0ALLY06")) is None
+    # An admin who forgets leaves no id on the link or the count they started.
+    slack.command(ADMIN, "forget")
+    slack.command(ADMIN, "forget confirm")
+    with app.services.db.read() as s:
+        assert s.scalar(select(ProgrammeChannel.linked_by)) is None
+        assert set(s.scalars(select(SlackSweep.requested_by))) == {None}
