@@ -90,6 +90,17 @@ def invitations(
     return list(session.scalars(stmt.order_by(ChannelInvitation.id)).all())
 
 
+def held(session: Session, limit: int) -> list[ChannelInvitation]:
+    """Joins waiting for their account to be checked, oldest first."""
+    stmt = (
+        select(ChannelInvitation)
+        .where(ChannelInvitation.status == "checking")
+        .order_by(ChannelInvitation.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt).all())
+
+
 def count_invitations(session: Session, programme_id: int, status: str) -> int:
     stmt = (
         select(func.count())
@@ -137,7 +148,7 @@ def withdraw_all_for_user(session: Session, team_id: str, user_id: str, now: dat
         .where(
             ChannelInvitation.team_id == team_id,
             ChannelInvitation.user_id == user_id,
-            ChannelInvitation.status.in_(("pending", "proposed")),
+            ChannelInvitation.status.in_(("pending", "proposed", "checking")),
         )
         .values(status="withdrawn", answered_at=now)
     )

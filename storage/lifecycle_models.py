@@ -57,7 +57,8 @@ class ChannelInvitation(Base):
     """An invitation into a channel-linked programme, for one person.
 
     ``status``: ``proposed`` (found in the channel when it was linked; waiting for
-    the admin to confirm), ``pending`` (DM sent, no answer yet), ``joined``,
+    the admin to confirm), ``checking`` (joined while Slack couldn't show their
+    account; checked on a later tick), ``pending`` (DM sent, no answer yet), ``joined``,
     ``declined`` ("Not now") or ``withdrawn`` (left the channel, or the link
     changed). ``checked`` marks proposed people Slack's member list vouched for.
     """
@@ -94,9 +95,7 @@ class SlackSweep(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # users | channel
-    programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(16))  # members|users|counted|done|failed|cancelled
     cursor: Mapped[str | None] = mapped_column(String(512))

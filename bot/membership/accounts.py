@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.core.errors import UserError
-from bot.core.gateway import SlackError
+from bot.core.gateway import PermanentError, SlackError
 from bot.core.services import Services
 from bot.core.text import escape
 from storage import channels as channels_store
@@ -76,9 +76,18 @@ def from_slack(user: object) -> Account | None:
 
 
 def lookup(services: Services, user_id: str) -> Account | None:
-    """``users.info`` for one person; None when Slack could not say (callers carry on)."""
+    """``users.info`` for one person; None when Slack could not say (callers carry on).
+
+    ``user_not_found`` is an answer, not a failure: no such account here, so it is
+    treated like a deactivated one and never joins or is invited.
+    """
     try:
         answer = services.gateway.call("users.info", {"user": user_id})
+    except PermanentError as exc:
+        if exc.error == "user_not_found":
+            return Account(user_id=user_id, team_id=None, deleted=True)
+        log.warning("could not read a Slack account: %s", exc)
+        return None
     except SlackError as exc:
         log.warning("could not read a Slack account: %s", exc)
         return None

@@ -35,11 +35,12 @@ from storage.lifecycle_models import ProgrammeChannel, SlackSweep
 
 
 def seed_invitations(services: Services) -> int:
-    """Scheduler task: one page of every due channel count; returns pages handled."""
+    """Scheduler task: one page of every due channel count, and a few joins held for an
+    account check (:func:`~bot.programmes.channels.check_later`); returns the work done."""
+    handled = channels.check_later(services)
     now = services.clock.now()
     with services.db.read() as session:
         due = [s.id for s in store.due_sweeps(session, "channel", now)]
-    handled = 0
     for sweep_id in due:
         with services.db.read() as session:
             sweep = store.sweep(session, sweep_id)

@@ -47,6 +47,8 @@ KEYS = ("channel", "guests")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,31})(?:\|([^>]{0,80}))?>$|^([CG][A-Z0-9]{2,31})$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 CLOSED = "This invitation is no longer open, so nothing was changed."
+#: Held joins checked per scheduler tick (``users.info`` is Tier 4, 100+ a minute).
+CHECKS_PER_TICK = 8
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -150,10 +152,7 @@ def on_member_joined(
     if programme_id is None:
         return False
     account = accounts.lookup(services, user)
-    if account is None:
-        log.warning("could not check an account that joined a linked channel")
-        return False
-    if account.bot:
+    if account is not None and account.bot:
         return user == accounts.bot_user_id(services) and _bot_joined(
             services, actor.team_id, programme_id, event_id
         )
@@ -163,9 +162,53 @@ def on_member_joined(
         link = store.link(session, programme_id)
         if link is None or link.channel_id != channel:
             return False
+        if account is None:
+            # Slack couldn't show the account (a burst of joins can exhaust users.info's
+            # tier): keep the join and check it later (:func:`check_later`).
+            return _hold(session, link, user, services.clock.now())
         if not _invitable(account, actor.team_id, link):
             return False
         return _invite(session, link, user, services.clock.now())
+
+
+def _hold(session: Session, link: ProgrammeChannel, user: str, now: datetime) -> bool:
+    row = store.invitation(session, link.programme_id, user)
+    if row is None:
+        store.add_invitation(session, link, user, "checking", now)
+        return True
+    if row.status in ("withdrawn", "joined"):
+        row.status, row.created_at, row.answered_at = "checking", now, None
+        return True
+    return False
+
+
+def check_later(services: Services, limit: int = CHECKS_PER_TICK) -> int:
+    """Scheduler work: check a few held joins (``users.info``, Tier 4) and invite or drop.
+
+    At most ``limit`` a tick keeps well inside the tier at the default 5-second tick.
+    """
+    with services.db.read() as session:
+        held = [(r.id, r.user_id) for r in store.held(session, limit)]
+    done = 0
+    for invitation_id, user in held:
+        account = accounts.lookup(services, user)
+        if account is None:
+            continue
+        with services.db.transaction() as session:
+            row = store.invitation_by_id(session, invitation_id)
+            link = store.link(session, row.programme_id) if row is not None else None
+            if row is None or row.status != "checking":
+                continue
+            if (
+                link is None
+                or link.channel_id is None
+                or not _invitable(account, row.team_id, link)
+            ):
+                session.delete(row)
+            else:
+                _invite(session, link, user, services.clock.now())
+            done += 1
+    return done
 
 
 def _invitable(account: accounts.Account, team_id: str, link: ProgrammeChannel) -> bool:
@@ -279,7 +322,7 @@ def on_member_left(
         if link is None:
             return False
         row = store.invitation(session, link.programme_id, user)
-        if row is not None and row.status in ("pending", "proposed"):
+        if row is not None and row.status in ("pending", "proposed", "checking"):
             row.status, row.answered_at = "withdrawn", now
         member = members_store.get_member(session, actor.team_id, user)
         if member is None or not pairing_store.unenrol(session, link.programme_id, member.id):

@@ -12,9 +12,12 @@ from bot.app import AllyBot
 from bot.core.clock import FrozenClock
 from bot.core.hours import WorkingHours, member_zone
 from bot.sandbox.slackfake import FakeUser, SlackFake
+from storage import pairing as pairing_store
 from storage.lifecycle_models import WorkingHoursRow
 from storage.models import Member, OutboxMessage
+from storage.pairing_models import PairingRound
 from storage.prompt_models import PromptSchedule
+from tests.conftest import ADMIN
 from tests.support.helpers import drain
 from tests.support.slack_requests import SlackSender
 
@@ -172,3 +175,25 @@ def test_prompts_arrive_inside_personal_hours_across_three_zones_and_a_dst_chang
         for t in by_user["U0KOLKATA"]
     }
     assert kolkata == {time(10, 30)}
+
+
+def test_rounds_pair_people_whose_own_hours_overlap(
+    app: AllyBot, slack: SlackSender, clock: FrozenClock
+):
+    """Two London allies, one working evenings, and colleagues in London and New York:
+    the round pairs the evening ally with New York, whatever the seed."""
+    slack.command("U0ALLY01", "join ally")
+    slack.command("U0ALLY02", "join ally")
+    slack.command("U0ALLY02", "hours 14:00-22:00")
+    slack.command("U0COLL01", "join colleague")  # New York
+    slack.command(ADMIN, "join colleague")  # London
+    slack.command(ADMIN, "admin programme set default window=0")  # repeats cost nothing
+    for week in range(3):
+        clock.advance(timedelta(weeks=2))
+        assert "Round created" in slack.command(ADMIN, "admin pair run").text, week
+        with app.services.db.read() as s:
+            latest = s.scalars(select(PairingRound).order_by(PairingRound.id.desc())).first()
+            pairs = pairing_store.pairs_in_rounds(s, [latest.id])
+            people = pairing_store.participants_of(s, [p.id for p in pairs])
+            groups = {frozenset(pp.user_id for pp in people[p.id]) for p in pairs}
+        assert groups == {frozenset({"U0ALLY01", ADMIN}), frozenset({"U0ALLY02", "U0COLL01"})}

@@ -287,3 +287,25 @@ def test_forgetting_someone_erases_their_invitations_and_hours(
     with app.services.db.read() as s:
         assert s.scalar(select(ProgrammeChannel.linked_by)) is None
         assert set(s.scalars(select(SlackSweep.requested_by))) == {None}
+
+
+def test_a_join_slack_could_not_check_is_held_and_invited_later(
+    app: AllyBot, slack: SlackSender, slack_fake: SlackFake, directory: SlackDirectory
+):
+    directory.set_channel(CHANNEL, [BOT])
+    link(slack)
+    slack_fake.set_error("users.info", "internal_error")  # a burst of joins, say
+    joined(slack, "U0COLL07")
+    joined(slack, "U0GUEST03")
+    directory.add(FakeUser(id="U0GUEST03"), guest="multi")
+    assert slack_fake.wait_for(lambda: len(invitations(app)) == 2, 10)
+    assert set(invitations(app).values()) == {"checking"}
+    task = app.services.registry.tasks["channel-invitations"]
+    task.run(app.services)  # Slack still can't say: kept
+    assert set(invitations(app).values()) == {"checking"}
+    slack_fake.set_error("users.info", None)
+    task.run(app.services)
+    assert invitations(app) == {"U0COLL07": "pending"}  # the guest was dropped
+    drain(app.dispatcher)
+    assert len(invitation_dms(slack_fake, "U0COLL07")) == 1
+    assert invitation_dms(slack_fake, "U0GUEST03") == []
