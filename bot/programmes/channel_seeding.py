@@ -208,6 +208,11 @@ def invite_action(services: Services, session: Session, actor: Actor, args: Sequ
         return f"I'm still counting who's in {ref}; I'll DM you the number when I'm done."
     if verb == "confirm":
         checked = [row for row in proposed if row.checked]
+        if not checked:  # a second click, or nothing was counted
+            return (
+                f"Nobody from {ref} is waiting to be invited (a list is invited once). "
+                f"`/ally admin invite {name}` counts the channel again."
+            )
         for row in checked:
             row.status, row.created_at = "pending", now
             member = members_store.get_member(session, actor.team_id, row.user_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -59,7 +60,9 @@ def test_deactivation_mid_round_ends_pairs_kindly_and_cancels_what_was_owed(
     slack_fake: SlackFake,
     directory: SlackDirectory,
     clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
 ):
+    caplog.set_level(logging.DEBUG)
     for ally in ALLIES:
         slack.command(ally, "join ally")
     for colleague in COLLEAGUES:
@@ -102,6 +105,10 @@ def test_deactivation_mid_round_ends_pairs_kindly_and_cancels_what_was_owed(
     latest = rounds_in_db(app)[-1]
     assert any(buddy in g for g in latest)
     assert not any(gone in g for g in latest)
+    # Even at DEBUG, the log names nobody: who left and who was paired stays out of it.
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot."))
+    assert "departed (deactivated)" in logged
+    assert gone not in logged and buddy not in logged
 
 
 def test_daily_reconciliation_pages_users_list_at_its_tier_and_resumes_after_429(

@@ -134,6 +134,8 @@ def test_linking_counts_first_and_invites_only_when_the_admin_confirms(
         assert s.scalar(select(AuditEntry).where(AuditEntry.outcome == "denied")) is not None
     slack.block_action(ADMIN, "channel_invite_confirm", "allies")
     assert slack_fake.wait_for(lambda: set(invitations(app).values()) == {"pending"}, 10)
+    again = slack.command(ADMIN, "admin invite allies confirm").text  # a second click
+    assert "Nobody from" in again
     drain(app.dispatcher)
     assert set(invitations(app)) == set(workspace)
     for person in workspace:
