@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -91,8 +90,3 @@ def current_pairs_of(session: Session, team_id: str, user_id: str) -> list[Pair]
 def teams_with_members(session: Session) -> list[str]:
     stmt = select(Member.team_id).where(Member.status != "left").distinct()
     return list(session.scalars(stmt).all())
-
-
-def touch(session: Session, member: Member, now: datetime) -> None:
-    """Record that the member's Slack account was just read."""
-    member.tz_refreshed_at = now
