@@ -115,10 +115,10 @@ def blocks(meeting: Meeting, people: int) -> list[Block]:
     if not meeting.slots:
         return [
             section(
-                "*Finding a time*\nYour working hours don't overlap this week, so there's no "
-                f"time I can suggest that's inside {everyone}'s day. Agree on one that suits "
-                "you (the edge of someone's day, or a few written messages first), and don't "
-                "stretch anyone's evening on the programme's account."
+                "*Finding a time*\nYour working hours don't overlap this week, so I can't "
+                "suggest a time inside everyone's working day. Agree on one that suits "
+                f"{everyone} (the edge of someone's day, or a few written messages first), and "
+                "don't stretch anyone's evening on the programme's account."
             )
         ]
     lines = [
