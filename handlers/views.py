@@ -28,7 +28,8 @@ def register(app: App, registry: Registry) -> None:
 
 
 def read_form(view: dict[str, Any]) -> ViewInput:
-    """Every input block's value (text typed or option chosen) and checkbox choices.
+    """Every input block's value (text typed, option or conversation chosen) and
+    checkbox choices.
 
     Read through :func:`bot.core.parse.form_state` and :func:`~bot.core.parse.metadata`,
     so a payload of the wrong shape raises :class:`~bot.core.parse.InvalidInput`

@@ -8,7 +8,14 @@ nothing in the form's metadata is trusted beyond naming the programme.
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    PlainTextInputElement,
+)
 from slack_sdk.models.views import View
 
 from bot.core import admin, authz
@@ -18,6 +25,7 @@ from bot.core.errors import UserError
 from bot.core.registry import FieldErrors, HomeContext, ViewInput
 from bot.core.services import Actor, Services
 from bot.programmes.settings import WEEKDAYS, find
+from storage import channels as channel_store
 
 FIELDS = (
     ("cadence", "Cadence: weekly, fortnightly or 4-weekly"),
@@ -30,6 +38,7 @@ FIELDS = (
     ("peer-pairs", "Leftover allies form peer pairs (yes/no)"),
     ("checkin-delay", "Working days before the check-in"),
     ("threshold", "Anonymity threshold (at least 3)"),
+    ("guests", "Guest accounts may join (yes/no)"),
 )
 CADENCE_NAMES = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
 
@@ -69,7 +78,10 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
             "peer-pairs": "yes" if p.peer_pairs else "no",
             "checkin-delay": str(p.checkin_delay_days),
             "threshold": str(p.anonymity_threshold),
+            "guests": "yes" if channel_store.guests_allowed(session, p.id) else "no",
         }
+        link = channel_store.link(session, p.id)
+        linked = link.channel_id if link is not None else None
         programme_name = p.name
     return View(
         type="modal",
@@ -79,14 +91,30 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
         submit="Save",
         close="Cancel",
         blocks=[
+            *(
+                InputBlock(
+                    block_id=key,
+                    label=label,
+                    element=PlainTextInputElement(
+                        action_id="value", initial_value=values[key], max_length=64
+                    ),
+                )
+                for key, label in FIELDS
+            ),
             InputBlock(
-                block_id=key,
-                label=label,
-                element=PlainTextInputElement(
-                    action_id="value", initial_value=values[key], max_length=64
+                block_id="channel",
+                label="Linked channel (people who join it are invited)",
+                optional=True,
+                element=ConversationSelectElement(
+                    action_id="value",
+                    initial_conversation=linked,
+                    filter=ConversationFilter(
+                        include=["public", "private"],
+                        exclude_bot_users=True,
+                        exclude_external_shared_channels=True,
+                    ),
                 ),
-            )
-            for key, label in FIELDS
+            ),
         ],
     )
 
@@ -102,5 +130,7 @@ def configure_button(services: Services, actor: Actor, value: str) -> View | Non
 def save(services: Services, actor: Actor, form: ViewInput) -> FieldErrors | None:
     """Apply the form through the audited admin path (re-checked, audited)."""
     settings = [f"{key}={(form.values.get(key) or '').strip()}" for key, _ in FIELDS]
+    channel = form.values.get("channel")
+    settings.append(f"channel=<#{channel}>" if channel else "channel=none")
     admin.perform(services, actor, "programme", ["set", form.private_metadata[:64], *settings])
     return None

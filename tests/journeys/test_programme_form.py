@@ -9,12 +9,15 @@ from sqlalchemy import select
 from bot.app import AllyBot
 from bot.programmes.form import FIELDS
 from bot.sandbox.slackfake import SlackFake
+from storage.lifecycle_models import ProgrammeChannel
 from storage.models import AuditEntry, Programme
 from tests.conftest import ADMIN
 from tests.support.slack_requests import SlackSender
 
 
-def submission(user: str, team: str, values: dict[str, str]) -> dict:
+def submission(user: str, team: str, values: dict[str, str], channel: str | None = None) -> dict:
+    state = {k: {"value": {"type": "plain_text_input", "value": v}} for k, v in values.items()}
+    state["channel"] = {"value": {"type": "conversations_select", "selected_conversation": channel}}
     return {
         "type": "view_submission",
         "team": {"id": team},
@@ -25,12 +28,7 @@ def submission(user: str, team: str, values: dict[str, str]) -> dict:
             "hash": "h",
             "callback_id": "programme_modal",
             "private_metadata": "default",
-            "state": {
-                "values": {
-                    k: {"value": {"type": "plain_text_input", "value": v}}
-                    for k, v in values.items()
-                }
-            },
+            "state": {"values": state},
         },
     }
 
@@ -44,13 +42,25 @@ def test_admin_opens_and_saves_the_programme_form(
     slack.block_action(ADMIN, "programme_configure", "default")
     assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 1, 10)
     view = slack_fake.calls("views.open")[0].args["view"]
-    values = {b["block_id"]: b["element"]["initial_value"] for b in view["blocks"]}
+    values = {
+        b["block_id"]: b["element"]["initial_value"]
+        for b in view["blocks"]
+        if b["element"]["type"] == "plain_text_input"
+    }
     assert set(values) == {k for k, _ in FIELDS} and values["cadence"] == "fortnightly"
+    (channel,) = [b for b in view["blocks"] if b["block_id"] == "channel"]
+    assert channel["element"]["type"] == "conversations_select" and channel["optional"]
     values.update({"cadence": "weekly", "weekday": "thursday", "threshold": "7"})
-    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, values))
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, values, "C0LINKED1"))
     with app.services.db.read() as s:
         p = s.scalar(select(Programme))
         assert (p.cadence_weeks, p.weekday, p.anonymity_threshold) == (1, 3, 7)
+        assert s.scalar(select(ProgrammeChannel.channel_id)) == "C0LINKED1"
+    # Opening the form again shows the linked channel.
+    slack.block_action(ADMIN, "programme_configure", "default")
+    assert slack_fake.wait_for(lambda: slack_fake.count("views.open") == 2, 10)
+    again = slack_fake.calls("views.open")[1].args["view"]["blocks"]
+    assert again[-1]["element"]["initial_conversation"] == "C0LINKED1"
     bad = dict(values, time="25:99")
     reply = slack.interaction(submission(ADMIN, slack.team_id, bad))
     assert reply.json()["response_action"] == "errors"
