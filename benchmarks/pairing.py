@@ -70,9 +70,17 @@ DEPARTMENTS = [f"dept{i:02d}" for i in range(12)]
 HISTORY_ROUNDS = 6
 
 
-def programme(n: int, seed: int = 7) -> tuple[list[Member], Rules, History]:
-    """A synthetic programme of ``n`` members with six rounds of engine-made history."""
+#: Personal working hours some members set (local minutes), for --personal-hours.
+PERSONAL_HOURS = [(7 * 60, 15 * 60), (10 * 60, 19 * 60), (12 * 60, 20 * 60), (8 * 60, 12 * 60)]
+
+
+def programme(n: int, seed: int = 7, personal: float = 0.0) -> tuple[list[Member], Rules, History]:
+    """A synthetic programme of ``n`` members with six rounds of engine-made history.
+
+    ``personal`` is the share of members with working hours of their own.
+    """
     rng = random.Random(seed)
+    hours_rng = random.Random(seed + 1)  # a separate stream keeps personal=0 unchanged
     ids = [f"U{i:07d}" for i in range(n)]
     roles = ["colleague" if rng.random() < 0.4 else "ally" for _ in ids]
     office_depts = [rng.sample(DEPARTMENTS, 4) for _ in OFFICES]
@@ -104,6 +112,9 @@ def programme(n: int, seed: int = 7) -> tuple[list[Member], Rules, History]:
                 OFFICES[office[i]][0],
                 None if manager == uid else manager,
                 never,
+                hours_rng.choice(PERSONAL_HOURS)
+                if hours_rng.random() < personal
+                else (9 * 60, 18 * 60),
             )
         )
     allies = [i for i, r in enumerate(roles) if r == "ally"]
@@ -237,6 +248,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--quick", action="store_true", help="only 1,000 members")
+    parser.add_argument(
+        "--personal-hours",
+        type=float,
+        default=0.0,
+        help="share of members with their own working hours (more soft-cost classes)",
+    )
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     header = (
@@ -248,7 +265,7 @@ def main() -> None:
     print("-" * len(header))
     for n in sizes:
         t0 = time.perf_counter()
-        members, rules, history = programme(n)
+        members, rules, history = programme(n, personal=args.personal_hours)
         setup = time.perf_counter() - t0
         allies = sum(m.role == "ally" for m in members)
         cells = allies * sum(place_counts(members, rules, history).values())

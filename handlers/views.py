@@ -28,7 +28,7 @@ def register(app: App, registry: Registry) -> None:
 
 
 def read_form(view: dict[str, Any]) -> ViewInput:
-    """Every input block's value (text typed, number, option, time or date chosen) and
+    """Every input block's value (text typed, number, option, time, date or conversation chosen) and
     checkbox choices.
 
     Read through :func:`bot.core.parse.form_state` and :func:`~bot.core.parse.metadata`,

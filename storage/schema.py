@@ -4,6 +4,20 @@ Alembic's environment and the schema tests import this module. Each feature's
 models live in their own module; add its import here.
 """
 
-from storage import feedback_models, models, pairing_models, privacy_models, prompt_models
+from storage import (
+    feedback_models,
+    lifecycle_models,
+    models,
+    pairing_models,
+    privacy_models,
+    prompt_models,
+)
 
-__all__ = ["feedback_models", "models", "pairing_models", "privacy_models", "prompt_models"]
+__all__ = [
+    "feedback_models",
+    "lifecycle_models",
+    "models",
+    "pairing_models",
+    "privacy_models",
+    "prompt_models",
+]

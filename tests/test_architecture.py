@@ -231,7 +231,7 @@ def test_every_contribution_is_defined_in_its_capability_package(capability: Cap
                 assert module == package or module.startswith(package + "."), (
                     f"{capability.name}.{kind}: {item!r} is defined in {module}"
                 )
-    for hook in capability.member_changed:
+    for hook in (*capability.member_changed, *capability.member_departed):
         assert hook.__module__.startswith(package + ".")
     assert seen > 0
 
@@ -253,6 +253,7 @@ def test_help_order_is_the_capability_order() -> None:
         "admin",
         "join",
         "status",
+        "hours",
         "pause",
         "resume",
         "leave",
@@ -275,6 +276,8 @@ def test_scheduler_task_order_is_pinned() -> None:
         "prune-events",
         "resume-paused",
         "refresh-timezones",
+        "reconcile-accounts",
+        "channel-invitations",
         "pairing-rounds",
         "checkin-nudges",
         "prompts",

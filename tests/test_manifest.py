@@ -646,7 +646,17 @@ def test_scopes_are_least_privilege() -> None:
     scopes = load_manifest()["oauth_config"]["scopes"]
     assert set(scopes) == {"bot"}, "the bot needs no user or optional scopes"
     assert sorted(scopes["bot"]) == sorted(
-        ["commands", "chat:write", "im:write", "mpim:write", "users:read", "files:write"]
+        [
+            "commands",
+            "chat:write",
+            "im:write",
+            "mpim:write",
+            "users:read",
+            "files:write",
+            # Channel-linked programmes read who joins, leaves or is in a channel.
+            "channels:read",
+            "groups:read",
+        ]
     )
     every_scope = [scope for listed in scopes.values() for scope in listed]
     assert not [scope for scope in every_scope if "history" in scope]
@@ -658,7 +668,12 @@ def test_command_events_and_modes() -> None:
     assert command["command"] == "/ally"
     assert command["should_escape"] is True
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "user_change"}
+    assert events == {
+        "app_home_opened",
+        "user_change",
+        "member_joined_channel",
+        "member_left_channel",
+    }
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True

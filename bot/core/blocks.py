@@ -101,7 +101,10 @@ def button(
     )
 
 
-def text_reply(markdown: str) -> Reply:
+def text_reply(markdown: str | Reply) -> Reply:
+    """A reply of mrkdwn sections; a :class:`Reply` (an admin action's blocks) passes as is."""
+    if isinstance(markdown, Reply):
+        return markdown
     return Reply(text=markdown, blocks=[*sections(markdown)])
 
 

@@ -155,4 +155,4 @@ def admin_command(services: Services, actor: Actor, args: Sequence[str]) -> Repl
             name, actions, "/ally admin", "Type `/ally admin help` to see every admin action."
         )
     result = admin.perform(services, actor, name, args[1:])
-    return result if isinstance(result, Reply) else text_reply(result)
+    return text_reply(result)

@@ -2,8 +2,9 @@
 
 A message the bot owes someone is written as an outbox row in the same
 transaction as the change that owes it (:func:`send_dm`, :func:`send_group_dm`,
-:func:`send_file`, :func:`update_message`). The :class:`Dispatcher` delivers rows later: it leases a
-batch, paces calls to Slack's rate tiers, honours ``Retry-After``, retries
+:func:`send_file`, :func:`send_group_file`, :func:`update_message`). The
+:class:`Dispatcher` delivers rows later: it leases a batch, paces calls to Slack's rate
+tiers, honours ``Retry-After``, retries
 transient failures with backoff and marks each row sent. A worker that dies
 mid-batch loses nothing: its lease expires and another worker picks the rows up.
 
@@ -59,6 +60,9 @@ SHARED_PACING: dict[str, float] = {
     "chat.update": 60 / 50,
     "files_upload_v2": 60 / 20,
     "chat.postMessage": 60 / 300,
+    # Paged reads (member lists), paced by their sweeps: Tier 2 and Tier 4.
+    "users.list": 60 / 20,
+    "conversations.members": 60 / 100,
 }
 #: How long an update waits before looking again for a message still being sent.
 AWAIT_ORIGINAL = 10.0
@@ -105,6 +109,7 @@ def send_group_dm(
     now: datetime,
     dedupe_key: str | None = None,
     ref: str | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Owe a group DM (opened with ``conversations.open``) to several people.
 
@@ -121,6 +126,7 @@ def send_group_dm(
         now=now,
         dedupe_key=dedupe_key,
         ref=ref,
+        not_before=not_before,
     )
     return row is not None
 
@@ -183,6 +189,39 @@ def send_file(
         payload=payload,
         now=now,
         dedupe_key=dedupe_key,
+    )
+    return row is not None
+
+
+def send_group_file(
+    session: Session,
+    *,
+    team_id: str,
+    user_ids: Sequence[str],
+    content: bytes,
+    filename: str,
+    title: str,
+    comment: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Owe several people a file in their group DM (opened like :func:`send_group_dm`)."""
+    payload = {
+        "content_b64": base64.b64encode(content).decode("ascii"),
+        "filename": filename,
+        "title": title,
+        "comment": comment,
+    }
+    row = store.enqueue(
+        session,
+        team_id=team_id,
+        kind="file",
+        recipients=sorted(user_ids),
+        payload=payload,
+        now=now,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
     )
     return row is not None
 

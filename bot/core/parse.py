@@ -221,7 +221,8 @@ def form_state(view: Mapping[str, Any]) -> FormState:
 
     Slack sends ``{"state": {"values": {block_id: {action_id: element}}}}`` where an
     element has ``value`` (text, number), ``selected_time`` / ``selected_date``
-    (pickers) or ``selected_option`` / ``selected_options``. A
+    (pickers), ``selected_option`` / ``selected_options`` or
+    ``selected_conversation`` (a conversation picker). A
     payload of any other shape is not Slack's, and gets a reply, not a crash.
     """
     state = view.get("state")
@@ -245,10 +246,16 @@ def form_state(view: Mapping[str, Any]) -> FormState:
                 "That form arrived garbled. Please send it again; nothing was saved."
             )
         option = element.get("selected_option")
+        picked_conversation = element.get("selected_conversation") or element.get(
+            "selected_channel"
+        )
         if isinstance(option, dict):
             values[block_id] = _field(option.get("value"), OPTION_VALUE_MAX)
         elif option is not None:
             raise InvalidInput("One of the answers isn't something I can read. Nothing was saved.")
+        elif picked_conversation is not None:
+            # A conversations_select: the channel id chosen.
+            values[block_id] = _field(picked_conversation, SLACK_ID_MAX)
         else:
             # Text and number inputs send "value"; time and date pickers send
             # "selected_time" / "selected_date" instead.

@@ -233,7 +233,9 @@ MemberChanged = Callable[[Session, Member, datetime], None]
 
 @dataclass(frozen=True)
 class Departure:
-    """Someone stepped back: ``reason`` is ``paused``, ``left`` or ``forgotten``.
+    """Someone stepped back: ``reason`` is ``paused``, ``left`` or ``forgotten``, or their
+    Slack account took them out: ``deactivated``, or ``guest`` (now a guest where
+    guests can't take part).
 
     ``programme_id`` is set when they left one programme only (None: all of them).
     """

@@ -1,11 +1,22 @@
-"""Membership: joining, pausing, resuming and leaving, and the App Home's frame."""
+"""Membership: joining, pausing, resuming and leaving, working hours, and the App Home's
+frame."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.core.registry import Capability, Command, EventListener, Forgetter, HomeButton, Task
-from bot.membership import commands, home, members
+from bot.core.registry import (
+    Button,
+    Capability,
+    Command,
+    EventListener,
+    Forgetter,
+    HomeButton,
+    HomeSection,
+    Modal,
+    Task,
+)
+from bot.membership import commands, home, hours, lifecycle, members
 from bot.membership.members import Role
 from storage import members as store
 
@@ -26,7 +37,19 @@ CAPABILITY = Capability(
             "join the programme as an ally or a colleague",
             commands.join,
         ),
-        Command("status", "/ally status", "your role and status", commands.status, changes=False),
+        Command(
+            "status",
+            "/ally status",
+            "your role, status and working hours",
+            commands.status,
+            changes=False,
+        ),
+        Command(
+            "hours",
+            "/ally hours [HH:MM-HH:MM [days] | reset]",
+            "your working hours (prompts, nudges and meeting times stay inside them)",
+            hours.hours_command,
+        ),
         Command("pause", "/ally pause [N weeks]", "take a break (default 2 weeks)", commands.pause),
         Command("resume", "/ally resume", "come back from a pause", commands.resume),
         Command(
@@ -40,13 +63,18 @@ CAPABILITY = Capability(
         HomeButton("home_resume", lambda s, a, _: members.resume(s, a)),
         HomeButton("home_leave", lambda s, a, _: members.leave(s, a)),
     ),
+    buttons=(Button("hours_edit", hours.form),),
+    modals=(Modal("hours_modal", hours.submitted, error_block="hours"),),
+    home_sections=(HomeSection("working-hours", hours.home_section),),
     events=(
         EventListener("app_home_opened", home.on_opened),
-        EventListener("user_change", commands.user_changed),
+        EventListener("user_change", lifecycle.on_user_change),
     ),
     forgetters=(Forgetter("membership", _forget_member),),
     tasks=(
         Task("resume-paused", members.resume_due),
-        Task("refresh-timezones", members.refresh_missing_timezones),
+        # The first look at accounts Slack could not show at join time (time zone, guest).
+        Task("refresh-timezones", lifecycle.refresh_missing_accounts),
+        Task("reconcile-accounts", lifecycle.reconcile),
     ),
 )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.core import parse
 from bot.core.blocks import Reply, text_reply
 from bot.core.services import Actor, Services
 from bot.core.text import member_id
-from bot.membership import members
+from bot.membership import hours, members
 from bot.membership.members import Role
 from bot.membership.views import membership_line, status_text
 
@@ -28,10 +28,12 @@ def join(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
 
 
 def status(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
-    """Role and status, and the person's member id (what ``ALLYBOT_ADMINS`` takes)."""
+    """Role and status, working hours, and the person's member id (what ``ALLYBOT_ADMINS``
+    takes)."""
+    hours_line = hours.status_line(services, actor)
     return text_reply(
-        f"{status_text(members.get(services, actor))}\n"
-        f"Your Slack member id is {member_id(actor.user_id)}."
+        " ".join(filter(None, [status_text(members.get(services, actor)), hours_line]))
+        + f"\nYour Slack member id is {member_id(actor.user_id)}."
     )
 
 
@@ -59,14 +61,3 @@ def leave(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     if members.leave(services, actor):
         return text_reply("You've left the programme. Thank you for taking part; rejoin any time.")
     return text_reply("You weren't in the programme, so there was nothing to leave.")
-
-
-def user_changed(
-    services: Services, actor: Actor, event: Mapping[str, object], event_id: str | None
-) -> bool:
-    """``user_change``: keep the member's time zone in step with Slack."""
-    user = event.get("user")
-    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
-        return False
-    who = Actor(team_id=actor.team_id, user_id=user["id"])
-    return members.apply_timezone(services, who, user.get("tz"), user.get("tz_offset"))

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.core import authz
+from bot.core.blocks import section
 from bot.core.errors import UserError
 from bot.core.gateway import SlackError
 from bot.core.registry import HomeContext
@@ -25,12 +26,14 @@ from bot.membership.views import home_view, membership_blocks
 log = logging.getLogger(__name__)
 
 
-def render(services: Services, actor: Actor) -> View:
+def render(services: Services, actor: Actor, notice: str | None = None) -> View:
+    """The Home for ``actor``; ``notice`` (why a button did nothing) is shown on top."""
     member = members.get(services, actor)
     with services.db.read() as session:
         roles = frozenset(authz.roles(services, session, actor))
     ctx = HomeContext(roles=roles, is_member=member is not None)
-    mine: list[Block] = membership_blocks(member)
+    mine: list[Block] = [section(f":warning: {notice}")] if notice else []
+    mine += membership_blocks(member)
     for part in services.registry.home_sections(lead=False):
         mine += part.render(services, actor, ctx)
     lead: list[Block] | None = None
@@ -41,9 +44,9 @@ def render(services: Services, actor: Actor) -> View:
     return home_view(mine, lead)
 
 
-def publish(services: Services, actor: Actor) -> bool:
+def publish(services: Services, actor: Actor, notice: str | None = None) -> bool:
     """Publish a fresh Home for ``actor`` (``views.publish``); False if Slack refused."""
-    view = render(services, actor)
+    view = render(services, actor, notice)
     try:
         services.gateway.call("views.publish", {"user_id": actor.user_id, "view": view.to_dict()})
     except SlackError as exc:
@@ -77,9 +80,14 @@ def on_action(services: Services, actor: Actor, action_id: str, key: str, value:
     with services.once(key) as session:
         if session is None:
             return False
+    notice = None
     try:
         act.run(services, actor, value)
-    except (UserError, ValueError) as exc:
-        log.info("home action refused: %s", exc)
-    publish(services, actor)
+    except UserError as exc:
+        # Say why on the Home itself (a guest refused, a pause out of range...).
+        log.info("home action refused")
+        notice = str(exc)
+    except ValueError:
+        log.info("home action refused", exc_info=True)
+    publish(services, actor, notice)
     return True

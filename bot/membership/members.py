@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.core import outbox, parse
 from bot.core.errors import UserError
-from bot.core.gateway import SlackError
 from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 from bot.core.text import plural
+from bot.membership import accounts
 from storage import members as store
 from storage.models import Member
 
@@ -86,17 +86,30 @@ def get(services: Services, actor: Actor) -> MemberView | None:
         return _view(member) if member and member.status != Status.LEFT else None
 
 
-def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool]:
+def join(
+    services: Services, actor: Actor, role: Role, programme_id: int | None = None
+) -> tuple[MemberView, bool]:
     """Join as ``role``; returns the membership and whether it is new.
 
     Joining twice keeps one membership. Someone who left may rejoin (in any role).
+    ``programme_id`` (an invitation from a linked channel) enrols in that programme
+    instead of the default one, and enrols an existing member too; the flag then
+    says whether they were new to it. Slack's account check comes first: bots,
+    deactivated accounts and (unless the programme allows them) guests are refused
+    with nothing changed. When Slack cannot be asked, the account is checked later
+    by the scheduler (see :mod:`bot.membership.lifecycle`).
     """
+    account = accounts.lookup(services, actor.user_id)
     now = services.clock.now()
     with services.db.transaction() as session:
         store.ensure_workspace(session, actor.team_id, now)
+        target = programme_id or store.default_programme_id(session, actor.team_id)
+        if account is not None:
+            accounts.check_can_join(session, account, actor.team_id, target)
         member = store.get_member_for_update(session, actor.team_id, actor.user_id)
         if member is not None and member.status != Status.LEFT:
-            return _view(member), False
+            added = programme_id is not None and store.enrol(session, target, member.id, now)
+            return _view(member), added
         if member is None:
             member = store.add_member(
                 session,
@@ -113,7 +126,7 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
         else:
             member.role, member.status, member.joined_at = role, Status.ACTIVE, now
             member.left_at = member.paused_until = None
-        store.enrol(session, store.default_programme_id(session, actor.team_id), member.id, now)
+        store.enrol(session, target, member.id, now)
         _changed(services, session, member, now)
         outbox.send_dm(
             session,
@@ -124,7 +137,8 @@ def join(services: Services, actor: Actor, role: Role) -> tuple[MemberView, bool
             dedupe_key=f"welcome:{member.id}:{now.isoformat()}",
         )
         view = _view(member)
-    refresh_timezone(services, actor)
+    if account is not None:
+        apply_timezone(services, actor, account.tz, account.tz_offset)
     return view, True
 
 
@@ -211,21 +225,6 @@ def resume_due(services: Services) -> int:
         return len(due)
 
 
-def refresh_timezone(services: Services, actor: Actor) -> bool:
-    """Ask Slack for the person's time zone (``users.info``) and store it.
-
-    Best effort: when Slack is unreachable the member keeps UTC and the
-    scheduler's next tick tries again for members never refreshed.
-    """
-    try:
-        info = services.gateway.call("users.info", {"user": actor.user_id})
-    except SlackError as exc:
-        log.warning("could not read a member's time zone: %s", exc)
-        return False
-    user = info.get("user") or {}
-    return apply_timezone(services, actor, user.get("tz"), user.get("tz_offset"))
-
-
 def apply_timezone(services: Services, actor: Actor, tz: object, offset: object) -> bool:
     """Store a time zone reported by Slack (``users.info`` or a ``user_change`` event)."""
     try:
@@ -241,13 +240,3 @@ def apply_timezone(services: Services, actor: Actor, tz: object, offset: object)
         member.tz, member.tz_offset_seconds, member.tz_refreshed_at = tz, seconds, now
         _changed(services, session, member, now)
     return True
-
-
-def refresh_missing_timezones(services: Services, limit: int = 50) -> int:
-    """Scheduler job: fill in time zones that could not be read at join time."""
-    with services.db.read() as session:
-        pending = store.members_without_timezone(session, limit)
-    done = 0
-    for team_id, user_id in pending:
-        done += refresh_timezone(services, Actor(team_id, user_id))
-    return done

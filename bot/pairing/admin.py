@@ -84,14 +84,14 @@ def history_page_button(services: Services, actor: Actor, value: str) -> Reply:
     """Previous / Next under a member's history (value: page and user id)."""
     page, user = page_value(value)
     result = admin.perform(services, actor, "history", [f"<@{user}>", str(page)])
-    return result if isinstance(result, Reply) else text_reply(result)
+    return text_reply(result)
 
 
 def rules_page_button(services: Services, actor: Actor, value: str) -> Reply:
     """Previous / Next under the pairing rules (value: page and programme)."""
     page, programme = page_value(value)
     result = admin.perform(services, actor, "rule", ["list", programme or "default", str(page)])
-    return result if isinstance(result, Reply) else text_reply(result)
+    return text_reply(result)
 
 
 def _rule(services: Services, session: Session, actor: Actor, args: Sequence[str]) -> str | Reply:

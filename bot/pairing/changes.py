@@ -37,7 +37,9 @@ from storage.models import Programme
 from storage.pairing_models import Pair
 
 ADMIN_ARRANGED = "The programme admins arranged this pairing for this round."
-PAUSED_OR_LEFT = ("paused", "left", "forgotten")
+#: Why someone steps back: their own choice (paused, left, forgotten) or their Slack
+#: account (deactivated, or now a guest where guests can't take part).
+PAUSED_OR_LEFT = ("paused", "left", "forgotten", "deactivated", "guest")
 
 
 def _names(user_ids: Sequence[str]) -> str:
@@ -264,6 +266,13 @@ def _leave_pair(
             text = (
                 "Your buddy from the last round isn't able to continue, so that pairing has "
                 "closed. That happens, and there's nothing you need to do."
+            )
+        elif reason == "deactivated":
+            # Slack shows a deactivated account to everyone; saying so explains the silence.
+            text = (
+                "Your buddy's Slack account has been deactivated, so your pairing this round "
+                "has closed. There's nothing you need to do: you'll be first in line for a new "
+                "buddy in the next round."
             )
         else:
             text = (

@@ -19,6 +19,7 @@ from bot.core.calendar import add_working_days
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape
+from bot.membership import hours as working_hours
 from bot.pairing.views import nudge_blocks
 from bot.reporting.anonymity import iso_week
 from storage import pairing as store
@@ -54,6 +55,10 @@ DEPARTURE_REPLIES = {
         "`/ally resume` brings you back for the next round."
     ),
     "left": "You've stepped back from this pairing, so there's nothing to record.",
+    "guest": (
+        "Guest accounts can't take part in this programme, so this pairing has closed and "
+        "there's nothing to record."
+    ),
 }
 
 
@@ -188,14 +193,17 @@ def due_nudges(services: Services) -> int:
                 for p in store.participants(session, pair.id)
                 if p.user_id != person.user_id
             ]
+            team_id = programmes[pair.programme_id].team_id
             outbox.send_dm(
                 session,
-                team_id=programmes[pair.programme_id].team_id,
+                team_id=team_id,
                 user_id=person.user_id,
                 text="Did you manage to meet your allyship buddy this round?",
                 blocks=[b.to_dict() for b in nudge_blocks(pair.id, others)],
                 now=now,
                 dedupe_key=f"nudge:{pair.id}:{person.user_id}",
+                # Inside the person's own working hours (issue 13).
+                not_before=working_hours.next_moment(session, team_id, person.user_id, now),
             )
             person.nudged_at = now
             sent += 1

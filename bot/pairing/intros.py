@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
+from bot.pairing import meeting
 from bot.pairing.views import ended_intro_blocks, intro_blocks, intro_text
 from storage.models import Programme
 from storage.pairing_models import Pair
@@ -34,25 +35,42 @@ def owe_intro(
     *,
     key: str | None = None,
     note: str | None = None,
+    scheduled: bool = False,
 ) -> None:
-    """Owe a pair its group-DM introduction, and remember it as the pair's current one.
+    """Owe a pair its group-DM introduction (with suggested meeting times and their
+    calendar file), and remember it as the pair's current one.
 
     Admin changes (add, swap) pass no key and get one naming the people and the
     moment, so a second introduction for the same pair is never mistaken for the
-    first.
+    first. A ``scheduled`` round's intro waits for the pair's shared working hours
+    (:mod:`bot.pairing.meeting`).
     """
     ref = f"intro:{pair.id}:{secrets.token_hex(6)}"
+    key = key or f"intro:{pair.id}:{','.join(sorted(roles))}:{now.isoformat()}"
+    found = meeting.plan(session, programme.team_id, sorted(roles), now, scheduled=scheduled)
+    times = meeting.blocks(found, len(roles))
+    kind = kind_of(roles)
     outbox.send_group_dm(
         session,
         team_id=programme.team_id,
         user_ids=sorted(roles),
         text=intro_text(roles),
-        blocks=[b.to_dict() for b in intro_blocks(pair.id, kind_of(roles), roles, note)],
+        blocks=[b.to_dict() for b in intro_blocks(pair.id, kind, roles, note, times)],
         now=now,
-        dedupe_key=key or f"intro:{pair.id}:{','.join(sorted(roles))}:{now.isoformat()}",
+        dedupe_key=key,
         ref=ref,
+        not_before=found.deliver_at,
     )
     pair.intro_ref = ref
+    meeting.owe_calendar_file(
+        session,
+        team_id=programme.team_id,
+        pair_id=pair.id,
+        user_ids=sorted(roles),
+        meeting=found,
+        now=now,
+        key=f"{key}:ics",
+    )
 
 
 def retire_intro(

@@ -21,6 +21,7 @@ from bot.core import outbox
 from bot.core.calendar import latest_slot, period_key, round_slot
 from bot.core.services import Services
 from bot.core.text import escape, mention, plural
+from bot.membership import hours as working_hours
 from bot.membership.members import Status
 from bot.pairing import engine
 from bot.pairing.changes import step_back
@@ -72,6 +73,7 @@ def _inputs(
             always_pairs.add(key)
         elif rule.kind == "ended":
             ended.add(key)
+    hours = working_hours.of_many(session, [m for m, _ in active])  # personal hours
     members = [
         engine.Member(
             user_id=m.user_id,
@@ -80,6 +82,7 @@ def _inputs(
             utc_offset_minutes=m.tz_offset_seconds // 60,
             manager_id=o.manager_id if o else None,
             never=frozenset(personal.get(m.user_id, ())),
+            work_minutes=hours[m.id].minutes,
         )
         for m, o in active
     ]
@@ -197,7 +200,8 @@ def run_round(
                     },
                 ),
             )
-            _store_plan(session, programme, round_.id, described, now)
+            scheduled = created_by == "scheduler"  # scheduled intros wait for shared hours
+            _store_plan(session, programme, round_.id, described, now, scheduled=scheduled)
             return RoundOutcome(
                 round_.id,
                 True,
@@ -217,7 +221,13 @@ def run_round(
 
 
 def _store_plan(
-    session: Session, programme: Programme, round_id: int, plan: RoundOutcome, now: datetime
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    plan: RoundOutcome,
+    now: datetime,
+    *,
+    scheduled: bool = False,
 ) -> None:
     for roles in plan.groups:
         pair = store.add_pair(
@@ -228,7 +238,7 @@ def _store_plan(
             roles=roles,
             now=now,
         )
-        owe_intro(session, programme, pair, roles, now, key=f"intro:{pair.id}")
+        owe_intro(session, programme, pair, roles, now, key=f"intro:{pair.id}", scheduled=scheduled)
     for user_id, reason in plan.sat_out:
         store.add_sit_out(session, round_id, user_id, "sat_out", reason)
         outbox.send_dm(

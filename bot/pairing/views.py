@@ -102,9 +102,14 @@ def intro_text(roles: dict[str, str]) -> str:
 
 
 def intro_blocks(
-    pair_id: int, kind: str, roles: dict[str, str], note: str | None = None
+    pair_id: int,
+    kind: str,
+    roles: dict[str, str],
+    note: str | None = None,
+    meeting: Sequence[Block] = (),
 ) -> list[Block]:
-    """The group-DM introduction: who, why, three starters, and buttons.
+    """The group-DM introduction: who, why, when to meet (``meeting``, from
+    :mod:`bot.pairing.meeting`), three starters, and buttons.
 
     ``note`` (mrkdwn, ours) says how the pairing came about when the programme
     admins arranged or changed it.
@@ -132,6 +137,7 @@ def intro_blocks(
         *head,
         section(f"{heading}\n{people}"),
         section(why),
+        *meeting,
         section(f"*Some ways to start*\n{starters}"),
         ActionsBlock(
             block_id=f"pair_{pair_id}",

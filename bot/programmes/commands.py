@@ -8,12 +8,16 @@ from bot.core.blocks import Reply, text_reply
 from bot.core.registry import Departure
 from bot.core.services import Actor, Services
 from bot.core.text import escape
+from bot.membership import accounts
 from storage import members as members_store
 from storage import pairing as store
 
 
 def programmes_command(services: Services, actor: Actor, args: Sequence[str]) -> Reply:
     now = services.clock.now()
+    joining = len(args) == 2 and args[0].lower() == "join"
+    # Guests may join only programmes that allow them (Slack is asked before anything).
+    account = accounts.lookup(services, actor.user_id) if joining else None
     with services.db.transaction() as session:
         members_store.ensure_workspace(session, actor.team_id, now)
         member = members_store.get_member(session, actor.team_id, actor.user_id)
@@ -30,6 +34,8 @@ def programmes_command(services: Services, actor: Actor, args: Sequence[str]) ->
                     f"There's no programme called `{shown}`. Programmes here: {names}."
                 )
             if args[0].lower() == "join":
+                if account is not None:
+                    accounts.check_can_join(session, account, actor.team_id, programmes[name])
                 store_changed = members_store.enrol(session, programmes[name], member.id, now)
                 return text_reply(
                     f"You're in *{shown}* now."

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ConversationFilter,
+    ConversationSelectElement,
     InputBlock,
     InputInteractiveElement,
     NumberInputElement,
@@ -35,6 +37,7 @@ from bot.core.errors import UserError
 from bot.core.registry import FieldErrors, HomeContext, ViewInput
 from bot.core.services import Actor, Services
 from bot.programmes.settings import WEEKDAYS, SettingError, apply_setting, find
+from storage import channels as channel_store
 from storage.models import Programme
 
 CADENCE_NAMES = {1: "weekly", 2: "fortnightly", 4: "4-weekly"}
@@ -42,6 +45,10 @@ CADENCE_LABELS = {
     "weekly": "Every week",
     "fortnightly": "Every 2 weeks",
     "4-weekly": "Every 4 weeks",
+}
+GUEST_LABELS = {
+    "no": "Members only",
+    "yes": "Guests may join too",
 }
 PEER_LABELS = {
     "yes": "Pair up with each other",
@@ -149,7 +156,15 @@ FIELDS = (
         "3 to 100. Figures from fewer people than this are never shown.",
         _number(3, 100),
     ),
+    Field(
+        "guests",
+        "Guest accounts",
+        "Whether single- and multi-channel guests may join this programme.",
+        _select(GUEST_LABELS),
+    ),
 )
+# Stored beside the programme, not on it, so checked when saved rather than on a scratch row.
+LINK_KEYS = frozenset({"guests"})
 
 
 def lead_section(services: Services, actor: Actor, ctx: HomeContext) -> list[Block]:
@@ -192,6 +207,9 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
     with services.db.transaction() as session:
         p = find(session, actor.team_id, name, services.clock.now())
         values = _current(p)
+        values["guests"] = "yes" if channel_store.guests_allowed(session, p.id) else "no"
+        link = channel_store.link(session, p.id)
+        linked = link.channel_id if link is not None else None
         programme_name = p.name
     return View(
         type="modal",
@@ -201,14 +219,31 @@ def config_form(services: Services, actor: Actor, name: str) -> View:
         submit="Save",
         close="Cancel",
         blocks=[
+            *(
+                InputBlock(
+                    block_id=f.key,
+                    label=f.label,
+                    hint=f.hint,
+                    optional=f.optional,
+                    element=f.element(values[f.key]),
+                )
+                for f in FIELDS
+            ),
             InputBlock(
-                block_id=f.key,
-                label=f.label,
-                hint=f.hint,
-                optional=f.optional,
-                element=f.element(values[f.key]),
-            )
-            for f in FIELDS
+                block_id="channel",
+                label="Linked channel",
+                hint="People who join this channel are invited to the programme.",
+                optional=True,
+                element=ConversationSelectElement(
+                    action_id="value",
+                    initial_conversation=linked,
+                    filter=ConversationFilter(
+                        include=["public", "private"],
+                        exclude_bot_users=True,
+                        exclude_external_shared_channels=True,
+                    ),
+                ),
+            ),
         ],
     )
 
@@ -229,6 +264,10 @@ def field_errors(values: Mapping[str, str | None]) -> dict[str, str]:
         value = (values.get(f.key) or "").strip()
         if not value and not f.optional:
             errors[f.key] = "Choose or fill in a value."
+            continue
+        if f.key in LINK_KEYS:
+            if value not in GUEST_LABELS:
+                errors[f.key] = "Choose one of the options."
             continue
         try:
             apply_setting(scratch, f.key, value)
@@ -251,5 +290,7 @@ def save(services: Services, actor: Actor, form: ViewInput) -> FieldErrors | Non
     if errors:
         return FieldErrors(errors)
     settings = [f"{f.key}={(form.values.get(f.key) or '').strip()}" for f in FIELDS]
+    channel = form.values.get("channel")
+    settings.append(f"channel=<#{channel}>" if channel else "channel=none")
     admin.perform(services, actor, "programme", ["set", form.private_metadata[:64], *settings])
     return None

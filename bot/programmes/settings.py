@@ -19,6 +19,7 @@ from bot.core.calendar import next_slot, parse_local_time, period_key, zone
 from bot.core.registry import AdminAction
 from bot.core.services import Actor, Services
 from bot.core.text import escape, every, mention, parse_user_ref, plural
+from bot.programmes import channels
 from bot.reporting.anonymity import effective_threshold
 from storage import members as members_store
 from storage import pairing as store
@@ -67,6 +68,8 @@ SETTING_KEYS = (
     "peer-pairs",
     "checkin-delay",
     "threshold",
+    "channel",
+    "guests",
 )
 
 
@@ -214,6 +217,32 @@ def find(session: Session, team_id: str, name: str | None, now: datetime) -> Pro
     return programme
 
 
+def _apply_all(
+    services: Services,
+    session: Session,
+    actor: Actor,
+    programme: Programme,
+    pairs: Sequence[str],
+    *,
+    created: bool = False,
+) -> tuple[bool, list[str]]:
+    """Apply ``key=value`` settings: the channel ones (:mod:`bot.programmes.channels`)
+    return notes for the reply, the rest go through :func:`apply_settings`. True when
+    the round schedule changed (or is new). Any error rolls the whole command back."""
+    notes: list[str] = []
+    others: list[str] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if sep and key.lower() in channels.KEYS:
+            notes.append(
+                channels.apply_setting(services, session, actor, programme, key.lower(), value)
+            )
+        else:
+            others.append(pair)
+    moved = apply_settings(programme, others, services.clock.now(), created=created)
+    return moved, notes
+
+
 def programme_action(
     services: Services, session: Session, actor: Actor, args: Sequence[str]
 ) -> str:
@@ -222,7 +251,7 @@ def programme_action(
     if verb == "list":
         members_store.ensure_workspace(session, actor.team_id, now)
         return "\n".join(
-            describe(p, store.programme_leads(session, p.id))
+            describe(p, store.programme_leads(session, p.id)) + channels.describe(session, p)
             for p in store.programmes(session, actor.team_id)
         )
     if verb == "create" and len(args) >= 2:
@@ -238,17 +267,19 @@ def programme_action(
         programme = store.add_programme(
             session, Programme(team_id=actor.team_id, name=name, created_at=now)
         )
-        apply_settings(programme, args[2:], now, created=True)
+        moved, notes = _apply_all(services, session, actor, programme, args[2:], created=True)
         return "\n".join(
             [
-                "Created. " + describe(programme, []),
+                " ".join(["Created. " + describe(programme, []), *notes]),
                 next_round_line(programme, _next(session, programme, now)),
             ]
         )
     if verb == "set" and len(args) >= 3:
         programme = find(session, actor.team_id, args[1].lower(), now)
-        moved = apply_settings(programme, args[2:], now)
-        reply = "Updated. " + describe(programme, store.programme_leads(session, programme.id))
+        moved, notes = _apply_all(services, session, actor, programme, args[2:])
+        leads = store.programme_leads(session, programme.id)
+        described = describe(programme, leads) + channels.describe(session, programme)
+        reply = " ".join(["Updated. " + described, *notes])
         if moved:
             reply += "\n" + next_round_line(programme, _next(session, programme, now))
         return reply

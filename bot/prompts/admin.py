@@ -123,7 +123,7 @@ def _admin_prompts(
 def list_page_button(services: Services, actor: Actor, value: str) -> Reply:
     """Previous / Next under the prompt list: the same audited action, another page."""
     result = admin.perform(services, actor, "prompts", ["list", str(page_number(value))])
-    return result if isinstance(result, Reply) else text_reply(result)
+    return text_reply(result)
 
 
 def _validate(prompt_id: str, theme: str, audience: str, text: str) -> None:

@@ -34,17 +34,28 @@ Rules (all dates and times are the member's local ones):
 * **Unknown time zones** (missing, misspelt or invalid) fall back to UTC rather
   than failing, so a member with an odd Slack profile still gets prompts.
 
-Pure module: no Slack and no database imports.
+Pure module: no Slack and no database imports. :class:`WorkingHours` and
+:func:`member_zone` live in :mod:`bot.core.hours` (every member has their own
+hours now) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Working hours and time zones belong to every capability; prompts read them from core.
+from bot.core.hours import DEFAULT_WORKING_HOURS, WorkingHours, member_zone
+
+__all__ = [
+    "DEFAULT_WORKING_HOURS",
+    "Cadence",
+    "WorkingHours",
+    "member_zone",
+    "next_due",
+    "snooze_until",
+]
 
 
 class Cadence(StrEnum):
@@ -69,66 +80,6 @@ MIN_GAP_DAYS: Final[dict[Cadence, int]] = {
 # Far more than any real schedule needs; only reached if working hours are
 # impossible to satisfy on every day (which WorkingHours' validation prevents).
 _MAX_SCAN_DAYS: Final = 400
-
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """The local times a member may be prompted: ``start`` <= time < ``end`` on ``days``.
-
-    ``days`` uses :meth:`datetime.weekday` numbering (Monday = 0). The end is
-    exclusive so that "09:00-18:00" never prompts at 18:00 sharp, when people
-    are leaving.
-    """
-
-    start: time = time(9, 0)
-    end: time = time(18, 0)
-    days: frozenset[int] = frozenset(range(5))
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("working hours are local wall-clock times; give naive times")
-        if not self.start < self.end:
-            raise ValueError(f"working hours must start before they end ({self.start}-{self.end})")
-        days = frozenset(self.days)
-        if not days:
-            raise ValueError("working hours need at least one working day")
-        if not days <= frozenset(range(7)):
-            raise ValueError(f"working days must be 0 (Monday) to 6 (Sunday), got {sorted(days)}")
-        object.__setattr__(self, "days", days)
-
-    def contains(self, local: datetime) -> bool:
-        """Whether a local wall-clock datetime is inside these working hours."""
-        return local.weekday() in self.days and self.start <= local.time() < self.end
-
-    def working_day_on_or_after(self, day: date) -> date:
-        """The first working day that is ``day`` or later."""
-        while day.weekday() not in self.days:
-            day += timedelta(days=1)
-        return day
-
-    def place(self, day: date, at: time) -> tuple[date, time]:
-        """Move a wished-for local (day, time) into working hours (module docstring rules)."""
-        if at >= self.end:
-            return self.working_day_on_or_after(day + timedelta(days=1)), self.start
-        return self.working_day_on_or_after(day), max(at, self.start)
-
-
-DEFAULT_WORKING_HOURS: Final = WorkingHours()
-
-
-@functools.lru_cache(maxsize=512)
-def member_zone(tz: str | None) -> tzinfo:
-    """The member's time zone, or UTC if ``tz`` is not a usable IANA zone name.
-
-    "localtime" is refused too: it names whatever the server happens to use,
-    which says nothing about the member.
-    """
-    if not isinstance(tz, str) or not tz or tz == "localtime":
-        return UTC
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return UTC
 
 
 def _require_aware(name: str, value: datetime) -> None:

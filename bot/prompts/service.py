@@ -22,10 +22,11 @@ from bot.core.calendar import parse_local_time
 from bot.core.errors import UserError
 from bot.core.services import Actor, Services
 from bot.core.text import clean, escape
+from bot.membership import hours as working_hours
 from bot.prompts import journal
 from bot.prompts.library import Prompt, load_default_library, prompts_for_audience
 from bot.prompts.rotation import next_prompt
-from bot.prompts.schedule import DEFAULT_WORKING_HOURS, Cadence, next_due, snooze_until
+from bot.prompts.schedule import Cadence, WorkingHours, next_due, snooze_until
 from bot.prompts.views import REFLECTION_MAX, prompt_blocks, reflect_modal
 from bot.reporting.anonymity import iso_week
 from storage import members as members_store
@@ -90,7 +91,14 @@ def library(session: Session, team_id: str) -> list[Prompt]:
     ]
 
 
-def _next_due(member: Member, sched: PromptSchedule, after: datetime) -> datetime | None:
+def _next_due(
+    session: Session,
+    member: Member,
+    sched: PromptSchedule,
+    after: datetime,
+    hours: WorkingHours | None = None,
+) -> datetime | None:
+    """When the member's next prompt is due, inside their own working hours."""
     return next_due(
         tz=member.tz,
         cadence=Cadence(sched.cadence),
@@ -98,6 +106,7 @@ def _next_due(member: Member, sched: PromptSchedule, after: datetime) -> datetim
         local_time=parse_local_time(sched.local_time),
         last_sent_at=sched.last_sent_at,
         after=after,
+        working_hours=hours or working_hours.of(session, member),
     )
 
 
@@ -109,7 +118,7 @@ def on_member_changed(session: Session, member: Member, now: datetime) -> None:
             session,
             PromptSchedule(member_id=member.id, cadence="weekly", weekday=1, local_time="10:00"),
         )
-    sched.next_due_at = _next_due(member, sched, now)
+    sched.next_due_at = _next_due(session, member, sched, now)
 
 
 def _send(
@@ -150,6 +159,7 @@ def deliver_due(services: Services) -> int:
     while True:
         with services.db.transaction() as session:
             due = store.due(session, now, BATCH)
+            hours = working_hours.of_many(session, [member for member, _ in due])
             for member, sched in due:
                 key = (member.team_id, member.role)
                 if key not in libraries:
@@ -163,7 +173,9 @@ def deliver_due(services: Services) -> int:
                 ):
                     sent += 1
                 sched.last_sent_at = now
-                sched.next_due_at = _next_due(member, sched, now + timedelta(minutes=1))
+                sched.next_due_at = _next_due(
+                    session, member, sched, now + timedelta(minutes=1), hours[member.id]
+                )
         if len(due) < BATCH:
             return sent
 
@@ -227,12 +239,12 @@ def prompt_button(services: Services, actor: Actor, action_id: str, value: str) 
             raise PromptError("You have no prompt schedule; `/ally prompts weekly` sets one.")
         if action_id == "prompt_not_now":
             delivery.status = "skipped"
-            sched.next_due_at = snooze_until(now, member.tz)
+            sched.next_due_at = snooze_until(now, member.tz, working_hours.of(session, member))
             return "No problem: I'll send a prompt again tomorrow, in your working hours."
         if action_id == "prompt_less_often":
             before = Cadence(sched.cadence)
             sched.cadence = LESS_OFTEN[before]
-            sched.next_due_at = _next_due(member, sched, now)
+            sched.next_due_at = _next_due(session, member, sched, now)
             if sched.cadence == Cadence.FORTNIGHTLY and before == Cadence.FORTNIGHTLY:
                 return (
                     "Prompts already come every 2 weeks, the least often there is. "
@@ -256,9 +268,8 @@ USAGE = (
 )
 
 
-def _working_time(word: str) -> str:
-    """A typed ``HH:MM`` inside working hours, or an error saying what was wrong."""
-    hours = DEFAULT_WORKING_HOURS
+def _working_time(word: str, hours: WorkingHours) -> str:
+    """A typed ``HH:MM`` inside the member's working hours, or an error saying what was wrong."""
     try:
         at = parse_local_time(word)
     except ValueError:
@@ -312,9 +323,9 @@ def preferences(services: Services, actor: Actor, words: Sequence[str] = ()) -> 
                     "use: pick Monday to Friday, like `/ally prompts weekly friday 10:00`."
                 )
             else:
-                sched.local_time = _working_time(word)
+                sched.local_time = _working_time(word, working_hours.of(session, member))
         if words:
-            sched.next_due_at = _next_due(member, sched, now)
+            sched.next_due_at = _next_due(session, member, sched, now)
         return Preferences(
             sched.cadence,
             WEEKDAYS[sched.weekday] if sched.weekday < 5 else "?",

@@ -4,7 +4,7 @@ database checked."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -228,9 +228,21 @@ def test_nudge_after_checkin_delay_once(
     clock.advance(timedelta(days=7, minutes=1))  # five working days later
     assert app.scheduler.tick()["checkin-nudges"] == 2
     assert app.scheduler.tick()["checkin-nudges"] == 0
+
+    def nudged() -> list[str]:
+        calls = slack_fake.calls("chat.postMessage")
+        return sorted(c.args["channel"] for c in calls if "Did you manage" in c.args["text"])
+
+    # 09:01 in London is inside the ally's hours; 05:01 in New York is not: the
+    # colleague's nudge waits for 09:00 there (13:00 UTC, daylight time since 8 March).
+    drain(app.dispatcher)
+    assert nudged() == ["U0ALLY00"]
+    clock.set(datetime(2026, 3, 9, 12, 59, tzinfo=UTC))
+    drain(app.dispatcher)
+    assert nudged() == ["U0ALLY00"]
+    clock.set(datetime(2026, 3, 9, 13, 0, tzinfo=UTC))
     deliver(app, clock)
-    nudges = [c for c in slack_fake.calls("chat.postMessage") if "Did you manage" in c.args["text"]]
-    assert sorted(c.args["channel"] for c in nudges) == ["U0ALLY00", "U0COLL00"]
+    assert nudged() == ["U0ALLY00", "U0COLL00"]
 
 
 def test_three_ignored_intros_pause_the_member(

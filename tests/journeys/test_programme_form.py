@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.app import AllyBot
 from bot.programmes.form import FIELDS
 from bot.sandbox.slackfake import SlackFake
+from storage.lifecycle_models import ProgrammeChannel
 from storage.models import AuditEntry, Programme
 from tests.conftest import ADMIN
 from tests.support.forms import initial, submission
@@ -61,8 +62,10 @@ def test_each_setting_has_the_input_that_fits_it(
         "peer-pairs": "static_select",
         "checkin-delay": "number_input",
         "threshold": "number_input",
+        "guests": "static_select",
+        "channel": "conversations_select",
     }
-    assert [f.key for f in FIELDS] == list(kinds)
+    assert [f.key for f in FIELDS] + ["channel"] == list(kinds)
     numbers = {b["block_id"]: b["element"] for b in view["blocks"] if b["block_id"] == "window"}
     assert (numbers["window"]["min_value"], numbers["window"]["max_value"]) == ("0", "52")
     assert initial(view) == {
@@ -76,6 +79,8 @@ def test_each_setting_has_the_input_that_fits_it(
         "peer-pairs": "no",
         "checkin-delay": "5",
         "threshold": "5",
+        "guests": "no",
+        "channel": None,
     }
 
 
@@ -151,3 +156,24 @@ def test_members_get_no_form_and_forged_saves_change_nothing(
         assert s.scalar(select(Programme.cadence_weeks)) == 2
         denied = s.scalars(select(AuditEntry.action).where(AuditEntry.outcome == "denied")).all()
     assert "admin.programme" in denied and "admin.programme.form" in denied
+
+
+def test_admin_links_a_channel_and_allows_guests_from_the_form(
+    app: AllyBot, slack: PayloadSender, slack_fake: SlackFake
+):
+    view = open_form(slack, slack_fake)
+    answers = dict(initial(view), channel="C0LINKED1", guests="yes")
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, view, answers))
+    with app.services.db.read() as s:
+        row = s.scalar(select(ProgrammeChannel))
+        assert row is not None and (row.channel_id, row.guests) == ("C0LINKED1", True)
+    again = open_form(slack, slack_fake)
+    assert initial(again)["channel"] == "C0LINKED1" and initial(again)["guests"] == "yes"
+    # Clearing the picker unlinks; a forged guests value is named under its field.
+    forged = dict(initial(again), guests="maybe")
+    body = slack.interaction(submission(ADMIN, slack.team_id, again, forged)).json()
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"guests"}
+    cleared = dict(initial(again), channel=None)
+    assert slack.post_interaction_ok(submission(ADMIN, slack.team_id, again, cleared))
+    with app.services.db.read() as s:
+        assert s.scalar(select(ProgrammeChannel.channel_id)) is None

@@ -1,5 +1,6 @@
 """Fill a modal the way Slack submits it: a select sends ``selected_option``, a time
-picker ``selected_time``, a date picker ``selected_date``, checkboxes
+picker ``selected_time``, a date picker ``selected_date``, a conversation picker
+``selected_conversation``, checkboxes
 ``selected_options``, number and text inputs ``value``.
 
 No pytest import here: the snapshot journey and the sandbox use it too.
@@ -41,6 +42,8 @@ def state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
             out[key] = {action: {"type": kind, "selected_time": value}}
         elif kind == "datepicker":
             out[key] = {action: {"type": kind, "selected_date": value}}
+        elif kind == "conversations_select":
+            out[key] = {action: {"type": kind, "selected_conversation": value}}
         else:
             out[key] = {action: {"type": kind, "value": value}}
     return out
@@ -60,6 +63,8 @@ def initial(view: dict[str, Any]) -> dict[str, Any]:
             out[block["block_id"]] = element.get("initial_time")
         elif kind == "datepicker":
             out[block["block_id"]] = element.get("initial_date")
+        elif kind == "conversations_select":
+            out[block["block_id"]] = element.get("initial_conversation")
         elif kind == "checkboxes":
             out[block["block_id"]] = [o["value"] for o in element.get("initial_options") or []]
         else:

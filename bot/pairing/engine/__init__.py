@@ -22,7 +22,8 @@ of the levels above it):
 5. **Fairness.** Whoever sat out last round is first in line for a buddy place,
    and every colleague gets a first ally before anyone gets a second.
 6. **Soft cost**, :func:`pair_cost`: a shared department costs 1 and working hours
-   that don't overlap cost up to 1 (09:00-18:00 local, from the UTC offsets).
+   that don't overlap cost up to 1 (each member's own hours, 09:00-18:00 local by
+   default, placed on the UTC day by their offset).
 
 Two solvers produce the buddy matching:
 
@@ -31,8 +32,8 @@ Two solvers produce the buddy matching:
   ally x place, with the levels above encoded as weights. Up to about 150 pairs
   the weights make the order exactly lexicographic (float64 stays exact); beyond
   that each level still outweighs the levels below summed over 150 pairs.
-* ``classes`` (large programmes): the soft cost depends only on (department, UTC
-  offset), so members fall into a few hundred classes. An exact transportation
+* ``classes`` (large programmes): the soft cost depends only on (department, working
+  window in UTC), so members fall into a few hundred classes. An exact transportation
   problem between ally classes and place classes (a small linear programme) gives
   the optimal soft cost and fairness; members are then dealt out inside their
   classes in seeded random order. The few pairs that break a hard rule or repeat
@@ -72,7 +73,13 @@ The modules, each depending only on those above it:
 """
 
 from bot.pairing.engine.checker import violations
-from bot.pairing.engine.costs import forbidden, pair_cost, place_counts, working_hours_overlap
+from bot.pairing.engine.costs import (
+    forbidden,
+    hours_overlap,
+    pair_cost,
+    place_counts,
+    working_hours_overlap,
+)
 from bot.pairing.engine.dense import DENSE_CELLS
 from bot.pairing.engine.model import (
     NO_ALLOWED_PARTNER,
@@ -104,6 +111,7 @@ __all__ = [
     "SitOut",
     "advance",
     "forbidden",
+    "hours_overlap",
     "pair_cost",
     "place_counts",
     "plan_round",

@@ -19,10 +19,14 @@ import numpy as np
 from bot.pairing.engine.arrays import Floats, Ints
 from bot.pairing.engine.model import MINUTES_PER_DAY, History, Member, Rules
 
-#: Working hours assumed for everyone, in local minutes after midnight.
+#: Default working hours, in local minutes after midnight (members may set their own).
 WORKDAY_START: Final = 9 * 60
 WORKDAY_END: Final = 18 * 60
 _WORKDAY: Final = WORKDAY_END - WORKDAY_START
+#: A member's daily working window in UTC, packed into one integer ("window code"):
+#: ``start * WINDOW_BASE + length``, start in [0, 1440) UTC minutes, length in [1, 1440].
+WINDOW_BASE: Final = MINUTES_PER_DAY + 1
+WINDOW_CODES: Final = MINUTES_PER_DAY * WINDOW_BASE
 
 #: Soft cost of a shared department, and of working hours that don't overlap at all.
 DEPARTMENT_COST: Final = 1.0
@@ -38,11 +42,49 @@ def working_hours_overlap(offset_a: int, offset_b: int) -> int:
     return max(0, _WORKDAY - min(d, MINUTES_PER_DAY - d))
 
 
+def window_code(utc_offset_minutes: int, work_minutes: tuple[int, int]) -> int:
+    """A member's working window on the UTC day circle, as one integer (see WINDOW_BASE)."""
+    start, end = work_minutes
+    return ((start - utc_offset_minutes) % MINUTES_PER_DAY) * WINDOW_BASE + (end - start)
+
+
+def member_window(member: Member) -> int:
+    return window_code(member.utc_offset_minutes, member.work_minutes)
+
+
+def _window_overlap(code_a: Ints, code_b: Ints) -> tuple[Ints, Ints]:
+    """Minutes two daily windows share on the 24-hour circle, and the shorter length."""
+    start_a, len_a = np.divmod(code_a, WINDOW_BASE)
+    start_b, len_b = np.divmod(code_b, WINDOW_BASE)
+    overlap = np.zeros(np.broadcast(code_a, code_b).shape, dtype=np.int64)
+    for shift in (-MINUTES_PER_DAY, 0, MINUTES_PER_DAY):
+        lo = np.maximum(start_a, start_b + shift)
+        hi = np.minimum(start_a + len_a, start_b + shift + len_b)
+        overlap += np.maximum(0, hi - lo)
+    shorter: Ints = np.minimum(len_a, len_b)
+    return overlap, shorter
+
+
+def hours_overlap(a: Member, b: Member) -> int:
+    """Minutes of their own working hours two members share on a day."""
+    overlap, _ = _window_overlap(np.array(member_window(a)), np.array(member_window(b)))
+    return int(overlap)
+
+
 def pair_cost(a: Member, b: Member) -> float:
-    """Soft cost of putting two people together: department clash + hours mismatch."""
-    same = a.department is not None and a.department == b.department
-    overlap = working_hours_overlap(a.utc_offset_minutes, b.utc_offset_minutes)
-    return DEPARTMENT_COST * same + HOURS_COST * (1 - overlap / _WORKDAY)
+    """Soft cost of putting two people together: department clash + hours mismatch.
+
+    The hours part is the share of the shorter working day the two do *not* share:
+    0 when one's hours sit inside the other's, 1 when they never overlap. With
+    everyone on 09:00-18:00 it is exactly the offset-based overlap of old.
+    """
+    cost = soft_cost(
+        np.array(-1 if a.department is None else 0),
+        np.array(-1 if b.department is None else (0 if a.department == b.department else 1)),
+        np.array(member_window(a)),
+        np.array(member_window(b)),
+    )
+    return float(cost)
 
 
 def forbidden(a: Member, b: Member, rules: Rules, history: History) -> bool:
@@ -73,16 +115,15 @@ def place_counts(members: Iterable[Member], rules: Rules, history: History) -> d
     return out
 
 
-def soft_cost(dept_a: Ints, dept_b: Ints, off_a: Ints, off_b: Ints) -> Floats:
-    """:func:`pair_cost` over arrays (department codes, -1 for none; UTC offsets).
+def soft_cost(dept_a: Ints, dept_b: Ints, win_a: Ints, win_b: Ints) -> Floats:
+    """:func:`pair_cost` over arrays (department codes, -1 for none; window codes).
 
     The solvers price millions of candidate pairs at once, so this is the form
-    they use; it must stay equal to :func:`pair_cost` member for member.
+    they use; :func:`pair_cost` is defined through it, so the two always agree.
     """
-    d = np.abs(off_a - off_b) % MINUTES_PER_DAY
-    overlap = np.maximum(0, _WORKDAY - np.minimum(d, MINUTES_PER_DAY - d))
+    overlap, shorter = _window_overlap(win_a, win_b)
     same = (dept_a == dept_b) & (dept_a >= 0)
-    cost: Floats = DEPARTMENT_COST * same + HOURS_COST * (1.0 - overlap / _WORKDAY)
+    cost: Floats = DEPARTMENT_COST * same + HOURS_COST * (1.0 - overlap / shorter)
     return cost
 
 

@@ -74,8 +74,8 @@ def dense_assign(
     cost = soft_cost(
         prog.dept[allies][:, None],
         prog.dept[place_c][None, :],
-        prog.offset[allies][:, None],
-        prog.offset[place_c][None, :],
+        prog.work[allies][:, None],
+        prog.work[place_c][None, :],
     )
     cost -= w.fair * prog.prio[allies].astype(float)[:, None]
     cost -= w.fair * ((prog.prio[place_c] & (place_s == 0)) - place_s).astype(float)[None, :]

@@ -83,19 +83,19 @@ def _heuristic_peers(
 ) -> list[tuple[int, int]]:
     """Neighbours by time zone with departments interleaved, then local fixes.
 
-    Sorting by offset and dealing departments round-robin puts people with the
-    same working hours and different departments next to each other; pairs that
+    Sorting by working window (in UTC) and dealing departments round-robin puts people
+    with the same working hours and different departments next to each other; pairs that
     break a rule swap partners with a nearby pair, and whoever is still stuck is
     paired greedily among the stuck.
     """
     arr = np.asarray(items, dtype=np.int64)
     noise = rng.permutation(len(arr))
-    first = np.lexsort((noise, prog.dept[arr], prog.offset[arr]))
-    group = prog.offset[arr][first] * 10_000 + prog.dept[arr][first]
+    first = np.lexsort((noise, prog.dept[arr], prog.work[arr]))
+    group = prog.work[arr][first] * 10_000 + prog.dept[arr][first]
     starts = np.r_[0, np.flatnonzero(group[1:] != group[:-1]) + 1]
     rank = np.empty(len(arr), dtype=np.int64)
     rank[first] = np.arange(len(arr)) - np.repeat(starts, np.diff(np.r_[starts, len(arr)]))
-    order = arr[np.lexsort((noise, prog.dept[arr], rank, prog.offset[arr]))]
+    order = arr[np.lexsort((noise, prog.dept[arr], rank, prog.work[arr]))]
     half = len(order) // 2
     xs, ys = order[0 : 2 * half : 2].copy(), order[1 : 2 * half : 2].copy()
     stuck: list[int] = [int(order[-1])] if len(order) % 2 else []

@@ -32,7 +32,9 @@ class Member:
     """An active member of the programme, as the engine needs them.
 
     ``utc_offset_minutes`` is the member's current offset (e.g. 330 for India);
-    ``never`` is their personal "never pair me with" list of user ids.
+    ``never`` is their personal "never pair me with" list of user ids;
+    ``work_minutes`` their own working hours as local minutes after midnight
+    (start, end), 09:00-18:00 unless they set others.
     """
 
     user_id: str
@@ -41,6 +43,7 @@ class Member:
     utc_offset_minutes: int = 0
     manager_id: str | None = None
     never: frozenset[str] = frozenset()
+    work_minutes: tuple[int, int] = (9 * 60, 18 * 60)
 
     def __post_init__(self) -> None:
         if not self.user_id:
@@ -49,6 +52,9 @@ class Member:
             raise ValueError(f"unknown role {self.role!r} for {self.user_id}")
         if not -MINUTES_PER_DAY < self.utc_offset_minutes < MINUTES_PER_DAY:
             raise ValueError(f"UTC offset out of range for {self.user_id}")
+        start, end = self.work_minutes
+        if not 0 <= start < end <= MINUTES_PER_DAY:
+            raise ValueError(f"working hours out of range for {self.user_id}")
         if not isinstance(self.never, frozenset):
             object.__setattr__(self, "never", frozenset(self.never))
 

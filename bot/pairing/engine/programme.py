@@ -19,7 +19,7 @@ from typing import Final
 import numpy as np
 
 from bot.pairing.engine.arrays import Bools, Floats, Ints
-from bot.pairing.engine.costs import soft_cost
+from bot.pairing.engine.costs import member_window, soft_cost
 from bot.pairing.engine.model import History, Member, Rules
 
 # Why a pair is blocked (bit flags, so one pair can have several reasons).
@@ -56,8 +56,9 @@ class ProgrammeArrays:
     """One round's input as arrays indexed by member (members sorted by user id).
 
     ``ids`` and ``index`` map between member index and user id. Per member:
-    ``is_ally``, ``dept`` (a department code, -1 for none), ``offset`` (UTC
-    minutes), ``prio`` (sat out last round, so first in line), ``quarter_used`` and
+    ``is_ally``, ``dept`` (a department code, -1 for none), ``work`` (the working
+    window on the UTC day, :func:`~bot.pairing.engine.costs.window_code`), ``prio``
+    (sat out last round, so first in line), ``quarter_used`` and
     ``places`` (how many allies a colleague may get this round; 0 for allies).
 
     Pairs are stored as sorted int64 keys ``min * n + max`` so that rule and
@@ -80,7 +81,7 @@ class ProgrammeArrays:
         self.dept: Ints = np.fromiter(
             (-1 if m.department is None else code[m.department] for m in ms), np.int64, n
         )
-        self.offset: Ints = np.fromiter((m.utc_offset_minutes for m in ms), np.int64, n)
+        self.work: Ints = np.fromiter(map(member_window, ms), np.int64, n)
         self.prio: Bools = np.zeros(n, dtype=bool)
         sat = np.fromiter((index.get(u, -1) for u in history.sat_out_last_round), np.int64)
         self.prio[sat[sat >= 0]] = True
@@ -180,7 +181,7 @@ class ProgrammeArrays:
 
     def soft(self, i: Ints, j: Ints) -> Floats:
         """Soft cost of each pair (:func:`~bot.pairing.engine.costs.pair_cost`)."""
-        return soft_cost(self.dept[i], self.dept[j], self.offset[i], self.offset[j])
+        return soft_cost(self.dept[i], self.dept[j], self.work[i], self.work[j])
 
 
 def _pair_arrays(pairs: Collection[frozenset[str]], index: Mapping[str, int]) -> tuple[Ints, Ints]:

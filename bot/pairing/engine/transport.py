@@ -1,6 +1,6 @@
 """The class solver for large programmes: a transport problem between classes, then repair.
 
-The soft cost depends only on (department, UTC offset), so members fall into a few
+The soft cost depends only on (department, working window in UTC), so members fall into a few
 hundred classes however large the programme. An exact transportation problem
 between ally classes and place classes (a small linear programme) gives the optimal
 soft cost and fairness; members are then dealt out inside their classes in seeded
@@ -19,9 +19,8 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, vstack
 
 from bot.pairing.engine.arrays import Bools, Floats, Ints
-from bot.pairing.engine.costs import soft_cost
+from bot.pairing.engine.costs import WINDOW_CODES, soft_cost
 from bot.pairing.engine.dense import dense_assign
-from bot.pairing.engine.model import MINUTES_PER_DAY as _DAY
 from bot.pairing.engine.programme import ProgrammeArrays
 
 # Tuning of the class solver; see class_assign.
@@ -106,7 +105,7 @@ def class_assign(
     rng: np.random.Generator,
     stats: dict[str, int],
 ) -> tuple[Ints, Ints] | None:
-    """Transport between (department, offset, fairness) classes, then repair.
+    """Transport between (department, working window, fairness) classes, then repair.
 
     ``pinned`` (ally rows, place columns) are always-pairs placed beforehand; the
     transport deals out everyone else. Returns matched (ally row, place column),
@@ -116,10 +115,10 @@ def class_assign(
     """
     rows, cols = len(allies), len(place_c)
     cap = int(place_s.max()) + 1
-    base_a = (prog.dept[allies] + 1) * (3 * _DAY) + prog.offset[allies] + _DAY
+    base_a = (prog.dept[allies] + 1) * WINDOW_CODES + prog.work[allies]
     a_key = base_a * 2 + prog.prio[allies]
     prio0 = prog.prio[place_c] & (place_s == 0)
-    base_c = (prog.dept[place_c] + 1) * (3 * _DAY) + prog.offset[place_c] + _DAY
+    base_c = (prog.dept[place_c] + 1) * WINDOW_CODES + prog.work[place_c]
     c_key = (base_c * 2 + prio0) * cap + place_s
     a_cls, a_rep, a_by, a_start = _classes(a_key)
     c_cls, c_rep, c_by, c_start = _classes(c_key)
@@ -133,8 +132,8 @@ def class_assign(
     cost = soft_cost(
         prog.dept[ra][:, None],
         prog.dept[rc][None, :],
-        prog.offset[ra][:, None],
-        prog.offset[rc][None, :],
+        prog.work[ra][:, None],
+        prog.work[rc][None, :],
     )
     cost -= fair_weight * prog.prio[ra].astype(float)[:, None]
     cost -= fair_weight * (prio0[c_rep].astype(float) - place_s[c_rep])[None, :]

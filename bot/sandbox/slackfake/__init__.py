@@ -20,7 +20,7 @@ Slack-level errors, as Slack does):
   channels; :meth:`SlackFake.refusals` lists every call Slack would refuse;
 * ``api.test``, ``auth.test``, ``blocks.validate``, ``chat.postMessage``,
   ``chat.postEphemeral``, ``chat.update``, ``chat.delete``, ``conversations.open``,
-  ``users.info``,
+  ``users.info``, ``users.list``, ``conversations.members``,
   ``views.publish``/``open``/``update``/``push``, ``files.getUploadURLExternal``,
   the upload URL itself and ``files.completeUploadExternal``; anything else is
   ``unknown_method``;

@@ -53,6 +53,8 @@ class SlackFake(Routing, Recording, ChatMethods, ViewMethods, PeopleMethods, Fil
             "blocks.validate": self._blocks_validate,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
+            "users.list": self._users_list,
+            "conversations.members": self._conversations_members,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
             "views.update": self._views_update,

@@ -1,5 +1,5 @@
 """Identity and conversation methods: ``api.test``, ``auth.test``,
-``conversations.open`` and ``users.info``.
+``conversations.open``, ``conversations.members``, ``users.info`` and ``users.list``.
 
 Why together: they answer who is who (the bot, members, DM and group DM
 channels), which the messaging methods then rely on.
@@ -7,6 +7,7 @@ channels), which the messaging methods then rely on.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -144,12 +145,14 @@ class PeopleMethods(FakeState):
             profile["email"] = user.email
         info: dict[str, Any] = {
             "id": user.id,
-            "team_id": self.team_id,
+            "team_id": user.team_id or self.team_id,
             "name": name,
             "real_name": user.real_name,
             "deleted": user.deleted,
             "is_bot": user.is_bot,
             "is_app_user": False,
+            "is_restricted": user.is_restricted or user.is_ultra_restricted,
+            "is_ultra_restricted": user.is_ultra_restricted,
             "tz": user.tz,
             "tz_label": local_now.tzname() or user.tz,
             "tz_offset": tz_offset,
@@ -158,3 +161,40 @@ class PeopleMethods(FakeState):
         if truthy(args.get("include_locale")):
             info["locale"] = "en-US"
         return {"ok": True, "user": info}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The workspace's own accounts (people from other organisations never appear),
+        a page at a time: ``limit`` (default 200) and an opaque ``cursor``."""
+        own = sorted(uid for uid, u in self._users.items() if u.team_id in (None, self.team_id))
+        page, next_cursor = _page(own, args)
+        members = [self._users_info({"user": uid})["user"] for uid in page]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Member ids of a declared channel, paged like ``users.list``."""
+        channel = text_arg(args, "channel") or ""
+        if channel not in self._channels:
+            raise SlackError("channel_not_found")
+        page, next_cursor = _page(list(self._channel_members.get(channel, [])), args)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _page(items: list[str], args: dict[str, Any]) -> tuple[list[str], str]:
+    """One page of ``items`` from Slack-style ``cursor``/``limit`` args."""
+    raw_limit = args.get("limit")
+    try:
+        limit = int(raw_limit) if raw_limit not in (None, "", 0, "0") else 200
+    except (TypeError, ValueError) as exc:
+        raise SlackError("invalid_limit") from exc
+    if not 1 <= limit <= 1000:
+        raise SlackError("invalid_limit")
+    cursor = text_arg(args, "cursor") or ""
+    start = 0
+    if cursor:
+        try:
+            start = int(base64.b64decode(cursor.encode("ascii")).decode("ascii").split(":")[1])
+        except (ValueError, IndexError, UnicodeDecodeError) as exc:
+            raise SlackError("invalid_cursor") from exc
+    end = start + limit
+    following = base64.b64encode(f"next:{end}".encode("ascii")).decode("ascii")
+    return items[start:end], following if end < len(items) else ""

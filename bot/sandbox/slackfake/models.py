@@ -70,7 +70,7 @@ class Call:
 
 @dataclass(frozen=True)
 class FakeUser:
-    """A workspace member as ``users.info`` reports it.
+    """A workspace member as ``users.info`` and ``users.list`` report it.
 
     ``tz_offset`` left as ``None`` is computed from ``tz`` at answer time, so it
     follows daylight saving like Slack's does.
@@ -84,6 +84,11 @@ class FakeUser:
     deleted: bool = False
     is_bot: bool = False
     email: str | None = None
+    #: Guests: ``is_restricted`` (multi-channel), both flags (single-channel).
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
+    #: Another organisation's team id (Slack Connect); None: this workspace.
+    team_id: str | None = None
 
     def __post_init__(self) -> None:
         if not USER_ID.fullmatch(self.id):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -59,6 +59,7 @@ class FakeState:
         for user in users:
             self.add_user(user)
         self._channels: set[str] = set()
+        self._channel_members: dict[str, list[str]] = {}
         for channel in channels:
             self.add_channel(channel)
         self._strict = strict
@@ -99,12 +100,15 @@ class FakeState:
         with self._lock:
             self._users[user.id] = user
 
-    def add_channel(self, channel_id: str) -> None:
-        """Declare a channel that exists (matters in strict mode)."""
+    def add_channel(self, channel_id: str, members: Sequence[str] | None = None) -> None:
+        """Declare a channel that exists (matters in strict mode), and optionally who is
+        in it (what ``conversations.members`` answers)."""
         if not CHANNEL_ID.fullmatch(channel_id):
             raise ValueError(f"{channel_id!r} does not look like a channel id")
         with self._lock:
             self._channels.add(channel_id)
+            if members is not None:
+                self._channel_members[channel_id] = list(members)
 
     # ------------------------------------------------------------------ addresses
 
