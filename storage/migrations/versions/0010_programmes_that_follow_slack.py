@@ -1,7 +1,7 @@
 """programmes that follow Slack: personal working hours, channel-linked programmes,
 their invitations, and paged sweeps through Slack's member lists
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 10:28:08.205588
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
