@@ -60,9 +60,6 @@ SHARED_PACING: dict[str, float] = {
     "chat.update": 60 / 50,
     "files_upload_v2": 60 / 20,
     "chat.postMessage": 60 / 300,
-    # Paged reads (member lists), paced by their sweeps: Tier 2 and Tier 4.
-    "users.list": 60 / 20,
-    "conversations.members": 60 / 100,
 }
 #: How long an update waits before looking again for a message still being sent.
 AWAIT_ORIGINAL = 10.0

@@ -5,7 +5,7 @@ back a cursor per page. A sweep (:class:`~storage.lifecycle_models.SlackSweep`)
 keeps that cursor and the earliest moment of its next call in the database, so:
 
 * a tick fetches at most one page per sweep, and never before ``next_call_at``,
-  which is set a tier's spacing (:data:`bot.core.outbox.PACING`) after each call:
+  which is set a tier's spacing (:data:`SPACING`) after each call:
   however often the scheduler ticks, calls stay inside the tier;
 * ``Retry-After`` moves ``next_call_at`` on, a transient failure retries a minute
   later, and Slack refusing the call ends the sweep as ``failed``;
@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.core.gateway import PermanentError, RateLimited, TransientError
-from bot.core.outbox import PACING
+from bot.core.outbox import SAFETY
 from bot.core.services import Services
 from storage import channels as store
 from storage.lifecycle_models import SlackSweep
@@ -36,6 +36,9 @@ from storage.lifecycle_models import SlackSweep
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+#: Seconds between two pages of one sweep: Tier 2 (20 a minute) and Tier 4 (100 a
+#: minute), a little wider so a sliding minute never goes over.
+SPACING = {"users.list": 60 / 20 * SAFETY, "conversations.members": 60 / 100 * SAFETY}
 TRANSIENT_RETRY = timedelta(minutes=1)
 
 
@@ -92,7 +95,7 @@ def advance(session: Session, sweep: SlackSweep, page: Page, method: str, now: d
     """Record a handled page; True when it was the last one (the cursor is cleared)."""
     sweep.pages += 1
     sweep.cursor = page.next_cursor
-    sweep.next_call_at = now + timedelta(seconds=PACING.get(method, 1.0))
+    sweep.next_call_at = now + timedelta(seconds=SPACING.get(method, 1.0))
     return page.next_cursor is None
 
 

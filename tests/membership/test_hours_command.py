@@ -16,6 +16,7 @@ from bot.core.commands import handle, split_args
 from bot.core.config import Settings
 from bot.core.gateway import OfflineGateway
 from bot.core.hours import HoursError, parse_hours
+from bot.core.keys import Keys
 from bot.core.services import Actor, Services
 from bot.core.text import clean
 from storage import migrate
@@ -31,7 +32,14 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Services:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('hours')) / 'hours.db'}"
     db = Database(url)
     migrate.upgrade(db)
-    svc = Services(Settings(database_url=url), db, FrozenClock(START), OfflineGateway(), registry())
+    svc = Services(
+        Settings(database_url=url),
+        db,
+        FrozenClock(START),
+        OfflineGateway(),
+        registry(),
+        Keys(bytes(range(32))),
+    )
     assert "Welcome" in handle(svc, ACTOR, "join ally").text
     return svc
 

@@ -210,6 +210,7 @@ def test_guests_and_people_from_other_organisations_are_never_invited(
 ):
     directory.add(FakeUser(id="U0GUEST02"), guest="single")
     directory.add(FakeUser(id="U0EXTERN2"), team_id="T0OTHERORG")
+    directory.add(FakeUser(id="U0OTHERBOT", is_bot=True))
     directory.set_channel(CHANNEL, [BOT])
     link(slack)
     for user in ("U0GUEST02", "U0EXTERN2", "U0OTHERBOT"):
