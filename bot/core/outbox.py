@@ -172,22 +172,17 @@ def send_file(
     dedupe_key: str | None = None,
 ) -> bool:
     """Owe ``user_id`` a file in their DM with the bot (files_upload_v2)."""
-    payload = {
-        "content_b64": base64.b64encode(content).decode("ascii"),
-        "filename": filename,
-        "title": title,
-        "comment": comment,
-    }
-    row = store.enqueue(
+    return send_group_file(
         session,
         team_id=team_id,
-        kind="file",
-        recipients=[user_id],
-        payload=payload,
+        user_ids=[user_id],
+        content=content,
+        filename=filename,
+        title=title,
+        comment=comment,
         now=now,
         dedupe_key=dedupe_key,
     )
-    return row is not None
 
 
 def send_group_file(
