@@ -67,10 +67,13 @@ def test_a_week_later_a_lead_reads_the_digest_and_its_chart(page: Page):
     page.click("+1 week", ".panel")
     page.wait_text("Moved the clock 7 days on", timeout=30)
     page.wait_text("Weekly digest: default", where=".messages")
-    image = page.until(lambda: page.driver.find_element(By.CSS_SELECTOR, ".file-image"))
-    width = page.until(
-        lambda: page.driver.execute_script("return arguments[0].naturalWidth", image)
-    )
+
+    def chart_width() -> object:
+        # Found afresh each time: the page reloads itself when a message arrives.
+        image = page.driver.find_element(By.CSS_SELECTOR, ".file-image")
+        return page.driver.execute_script("return arguments[0].naturalWidth", image)
+
+    width = page.until(chart_width, timeout=30)
     assert isinstance(width, int) and width > 300
 
 
