@@ -190,15 +190,6 @@ def _fit(value: str | None, limit: int) -> str | None:
     return _UNSTORABLE.sub("", value[: limit * 2])[:limit] or None
 
 
-def members_without_timezone(session: Session, limit: int) -> list[tuple[str, str]]:
-    stmt = (
-        select(Member.team_id, Member.user_id)
-        .where(Member.tz_refreshed_at.is_(None), Member.status != "left")
-        .limit(limit)
-    )
-    return [(t, u) for t, u in session.execute(stmt).all()]
-
-
 def delete_member(session: Session, member: Member) -> int:
     session.delete(member)
     session.flush()

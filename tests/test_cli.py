@@ -240,7 +240,7 @@ class StderrLines:
         self._thread.join(timeout=30)
 
 
-@pytest.mark.slack_refusals_expected  # a member Slack does not know, on purpose
+@pytest.mark.slack_refusals_expected  # users.info, users.list and a DM refused, on purpose
 def test_an_idle_bot_writes_nothing_after_it_starts(tmp_path: Path, slack_fake: SlackFake):
     port = free_port()
     env = {
@@ -267,26 +267,32 @@ def test_an_idle_bot_writes_nothing_after_it_starts(tmp_path: Path, slack_fake: 
         assert len(stderr.lines) == 1 and "allybot listening on" in stderr.lines[0]
         time.sleep(3)  # about 15 ticks of both jobs, with nothing to do
         assert stderr.lines[1:] == []
-        # Someone Slack cannot find: the time zone look-up fails at join and on every
-        # tick after; the warning is written once.
+        # Slack will not show the account, and its member list is failing: the look-up
+        # fails at join and on every tick after (the daily users.list sweep would have
+        # answered for it); each warning is written once.
+        slack_fake.set_error("users.info", "user_not_visible")
+        slack_fake.set_error("users.list", "internal_error")
+        slack_fake.set_error("chat.postMessage", "channel_not_found")
         sender = SlackSender(url, SIGNING_SECRET, fake_url=slack_fake.root_url + "/")
-        assert "Welcome aboard" in sender.command("U0NOBODY9", "join ally").text
+        assert "Welcome aboard" in sender.command("U0ALLY05", "join ally").text
         assert slack_fake.wait_for(lambda: slack_fake.count("users.info") >= 5, 15)
         assert slack_fake.wait_for(lambda: slack_fake.count("chat.postMessage") >= 1, 15)
         time.sleep(1)  # more ticks: the failing look-up must not be logged again
-        warnings = [line for line in stderr.lines[1:] if "time zone" in line]
+        warnings = [line for line in stderr.lines[1:] if "Slack account" in line]
         assert len(warnings) == 1 and "WARNING" in warnings[0]
+        listing = [line for line in stderr.lines[1:] if "users.list failed for now" in line]
+        assert len(listing) == 1 and "WARNING" in listing[0]
         # The welcome DM to that person is refused by Slack once, and said once.
         refused = [line for line in stderr.lines[1:] if "refused by Slack" in line]
         assert len(refused) == 1
-        assert sorted(stderr.lines[1:]) == sorted(warnings + refused)
+        assert sorted(stderr.lines[1:]) == sorted(warnings + listing + refused)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         stderr.join()
     assert proc.returncode == 0
     assert stderr.lines[-1].endswith("INFO bot.app: shutting down")
-    assert len(stderr.lines) == 4, stderr.lines  # listening, two warnings, shutting down
+    assert len(stderr.lines) == 5, stderr.lines  # listening, three warnings, shutting down
 
 
 # ------------------------------------------------------------------------- make run
