@@ -158,6 +158,10 @@ VISITOR = ALEX
 ADMINS = frozenset(p.id for p in CAST if p.office == "admin")
 LEADS = tuple(p.id for p in CAST if p.office == "lead")
 BY_ID = {p.id: p for p in CAST}
+#: The sandbox's one channel, for linking a programme from the admin's form. The bot
+#: is not in it yet: linking tells the admin to invite it, as real Slack would.
+CHANNELS = {"C0SBALLIES": "allyship-circle"}
+CHANNEL_MEMBERS = (ADA, PRIYA, ALEX, MAYA)
 BY_HANDLE = {p.handle: p for p in CAST}
 
 

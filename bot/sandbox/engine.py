@@ -100,6 +100,8 @@ class Sandbox:
         )
         for method, per_minute in RATE_LIMITS.items():
             self.fake.set_rate_limit(method, per_minute, 60.0)
+        for channel_id in cast.CHANNELS:
+            self.fake.add_channel(channel_id, members=list(cast.CHANNEL_MEMBERS))
         self.workspace = Workspace(self.fake, [p.id for p in cast.CAST], self.clock.timestamp)
         self._drive_lock = threading.Lock()
         self._stopping = threading.Event()

@@ -144,6 +144,10 @@ def element_state(element: Mapping[str, Any], chosen: Sequence[str]) -> dict[str
         if first and first not in cast.BY_ID:
             raise InvalidAction("that person is not in this workspace")
         state["selected_user"] = first or None
+    elif kind == "conversations_select":
+        if first and first not in cast.CHANNELS:
+            raise InvalidAction("that channel is not in this workspace")
+        state["selected_conversation"] = first or None
     elif kind == "multi_users_select":
         if any(v not in cast.BY_ID for v in chosen if v):
             raise InvalidAction("that person is not in this workspace")

@@ -60,7 +60,13 @@ def chosen(element: Mapping[str, Any], state: Mapping[str, Any] | None) -> list[
     """What a control shows as chosen: what was typed or picked, else its initial value."""
     if state:
         found: list[str] = []
-        for key in ("value", "selected_date", "selected_time", "selected_user"):
+        for key in (
+            "value",
+            "selected_date",
+            "selected_time",
+            "selected_user",
+            "selected_conversation",
+        ):
             if isinstance(state.get(key), str):
                 found.append(state[key])
         if isinstance(state.get("selected_option"), dict):
@@ -71,7 +77,13 @@ def chosen(element: Mapping[str, Any], state: Mapping[str, Any] | None) -> list[
         found += [u for u in state.get("selected_users") or [] if isinstance(u, str)]
         return found
     initial: list[str] = []
-    for key in ("initial_value", "initial_date", "initial_time", "initial_user"):
+    for key in (
+        "initial_value",
+        "initial_date",
+        "initial_time",
+        "initial_user",
+        "initial_conversation",
+    ):
         if isinstance(element.get(key), str):
             initial.append(element[key])
     if isinstance(element.get("initial_option"), dict):
@@ -305,6 +317,7 @@ class Pages:
             "home": workspace.homes.get(user_id) if tab == "home" else None,
             "modal": workspace.top_modal(user_id),
             "people": self._people(roles),
+            "channels": [{"id": c, "name": n} for c, n in cast.CHANNELS.items()],
             "tour": self._tour(user_id, roles),
             "clock_now": self.local(self.sandbox.clock.now(), user_id),
             "next_round": self.local(next_round, user_id) if next_round else None,

@@ -85,13 +85,16 @@ def test_the_org_chart_came_through_import_org_and_managers_are_never_paired(san
 def test_a_round_lands_at_its_slot_and_the_intros_reach_the_pairs(sandbox: Sandbox):
     due = sandbox.next_round_at()
     assert due is not None and due > sandbox.clock.now()
-    sandbox.advance(due - sandbox.clock.now() + timedelta(minutes=1))
+    # Each pair is introduced at the first moment of the round day inside both
+    # people's working hours, so the cast's zones spread the intros over the day.
+    sandbox.advance(due - sandbox.clock.now() + timedelta(days=1))
     groups = [c for c in sandbox.workspace.conversations.values() if c.kind == "mpim"]
     assert len(groups) == 4  # four seeded allies, four seeded colleagues
     for group in groups:
-        (intro,) = group.messages
+        intro, times = group.messages
         assert "Meet your allyship buddy" in intro.text
-        assert due.timestamp() <= intro.at < due.timestamp() + 3600
+        assert due.timestamp() <= intro.at < due.timestamp() + 24 * 3600
+        assert [f["mimetype"] for f in times.files] == ["text/calendar"]
     assert sandbox.next_round_at() == due + timedelta(weeks=1)
 
 

@@ -182,7 +182,7 @@ SUPPORTED_CLASSES = {
     "SectionBlock", "ContextBlock", "HeaderBlock", "DividerBlock", "ImageBlock", "ActionsBlock",
     "InputBlock", "RichTextBlock", "MarkdownBlock", "ButtonElement", "StaticSelectElement",
     "StaticMultiSelectElement", "OverflowMenuElement", "UserSelectElement",
-    "UserMultiSelectElement",
+    "UserMultiSelectElement", "ConversationSelectElement", "ConversationFilter",
     "DatePickerElement", "TimePickerElement", "CheckboxesElement", "RadioButtonsElement",
     "PlainTextInputElement", "NumberInputElement", "EmailInputElement", "UrlInputElement",
     "ImageElement", "ConfirmObject", "Option", "OptionGroup", "MarkdownTextObject",

@@ -176,3 +176,21 @@ def test_slash_text_is_escaped_like_slack_with_mentions():
 
     assert slash_text("never @maya & <b>") == "never <@U05MAYA|maya> &amp; &lt;b&gt;"
     assert slash_text("mail a@maya.example @nobody") == "mail a@maya.example @nobody"
+
+
+def test_an_admin_picks_the_linked_channel_from_the_workspace_s_channels(site: Running):
+    token = csrf(site, cast.ADA)
+    get(site, f"/as/{cast.ADA}/home")  # published with the admin's tools
+    fields = {"csrf": token, "where": "home", "surface": "home"}
+    post(site, f"/as/{cast.ADA}/act", {**fields, "target": "programme_tools|programme_configure"})
+    modal = site.sandbox.workspace.top_modal(cast.ADA)
+    assert modal is not None and modal.view["callback_id"] == "programme_modal"
+    _, _, page = get(site, f"/as/{cast.ADA}/home?refresh=1")
+    assert '<option value="C0SBALLIES">#allyship-circle</option>' in page
+    # A channel the workspace does not have is refused before anything reaches the app.
+    before = len(site.sandbox.fake.calls())
+    post(site, f"/as/{cast.ADA}/submit", {**fields, "s:channel:value": "C0NOTHERE"})
+    _, _, page = get(site, f"/as/{cast.ADA}/home?refresh=1")
+    assert "that channel is not in this workspace" in page
+    assert len(site.sandbox.fake.calls()) == before
+    assert site.sandbox.workspace.top_modal(cast.ADA) is modal
