@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,47 +18,13 @@ import pytest
 
 from bot.sandbox.slackfake import SlackFake
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.serving import free_port, serve_env, start_serve, wait_healthy
 from tests.support.slack_requests import SlackSender
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the bot never became healthy")
 
 
 def test_serve_over_http_then_sigterm(tmp_path: Path, slack_fake: SlackFake):
     port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_fake.base_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "ALLYBOT_TICK_SECONDS": "0.2",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_serve(tmp_path, serve_env(slack_fake, port, 0.2))
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
@@ -159,18 +124,7 @@ def failed_starts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             "PORT": str(free_port()),
             **extra,
         }
-        procs[name] = (
-            subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"],
-                cwd=cwd,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-            cwd,
-            fake,
-        )
+        procs[name] = (start_serve(cwd, env), cwd, fake)
     results = {}
     try:
         for name, (proc, cwd, fake) in procs.items():
@@ -243,23 +197,7 @@ class StderrLines:
 @pytest.mark.slack_refusals_expected  # users.info, users.list and a DM refused, on purpose
 def test_an_idle_bot_writes_nothing_after_it_starts(tmp_path: Path, slack_fake: SlackFake):
     port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_fake.base_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "ALLYBOT_TICK_SECONDS": "0.2",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_serve(tmp_path, serve_env(slack_fake, port, 0.2), stdout=subprocess.DEVNULL)
     stderr = StderrLines(proc)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -8,7 +8,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -19,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.slackfake import SlackFake
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
+from tests.support.serving import free_port, serve_env, start_serve, wait_healthy
 from tests.support.slack_requests import SlackSender
-from tests.test_cli import free_port, wait_healthy
 
 
 @dataclass
@@ -36,23 +35,7 @@ class Served:
 @pytest.fixture
 def serve(tmp_path: Path, slack_fake: SlackFake) -> Iterator[Served]:
     port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_fake.base_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "ALLYBOT_TICK_SECONDS": "3600",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_serve(tmp_path, serve_env(slack_fake, port, 3600))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
