@@ -198,7 +198,12 @@ class Transcript:
         self.lines += ["", f"### {self.steps}. {scrub(title)}"]
         self._step_end = len(self.lines)
 
-    def note(self, text: str) -> None:
+    def note(self, text: str, *, within_step: bool = False) -> None:
+        """A line in italics. Between steps (time passing, setup) it ends the step before
+        it, which then says if Slack received nothing; ``within_step`` is part of a step's
+        outcome ("The form closes.")."""
+        if not within_step:
+            self._close_step()
         self.lines += ["", f"_{text}_"]
 
     def _collect(self, blocks: Iterable[Mapping[str, Any]]) -> None:
