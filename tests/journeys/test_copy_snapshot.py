@@ -509,6 +509,29 @@ def _active(app: AllyBot, users: list[str]) -> str:
     return next(u for u in users if u in active)
 
 
+def _in_programme(app: AllyBot, name: str) -> set[str]:
+    """Who takes part in programme ``name`` (members who have not left)."""
+    from storage.models import Member, Programme, ProgrammeMember
+
+    with app.services.db.read() as s:
+        return set(
+            s.scalars(
+                select(Member.user_id)
+                .join(ProgrammeMember, ProgrammeMember.member_id == Member.id)
+                .join(Programme, Programme.id == ProgrammeMember.programme_id)
+                .where(Programme.name == name, Member.status != "left")
+            )
+        )
+
+
+def _invitations(app: AllyBot) -> dict[str, str]:
+    """Each channel invitation's person and status."""
+    from storage.lifecycle_models import ChannelInvitation
+
+    with app.services.db.read() as s:
+        return {i.user_id: i.status for i in s.scalars(select(ChannelInvitation))}
+
+
 def _button_value(message: dict[str, Any], action_id: str) -> str:
     for block in message.get("blocks") or []:
         for element in block.get("elements") or []:
@@ -914,10 +937,13 @@ def channel_programme(j: Journey) -> None:
         until="channel-count:",
     )
     j.click(ADMIN, "channel_invite_cancel", "allies", label="Don't invite anyone")
+    assert _invitations(j.app) == {}  # the list was dropped; nobody was invited
     j.command(ADMIN, "admin invite allies")
     j.ticks("channel-invitations", "The channel is counted again", until="channel-count:")
     j.click(ADMIN, "channel_invite_confirm", "allies", label="Invite 3 people")
     j.deliver("The invitations go out")
+    invited = {ALLY: "pending", IN_CHANNEL: "pending", ALSO_IN_CHANNEL: "pending"}
+    assert _invitations(j.app) == invited
     invites = {
         user: _button_value(j.last_message_to(user), "channel_not_now")
         for user in (ALLY, IN_CHANNEL, ALSO_IN_CHANNEL)
@@ -928,6 +954,12 @@ def channel_programme(j: Journey) -> None:
     j.click(ALLY, "channel_join_member", invites[ALLY], label="Add allies")
     j.click(ALLY, "channel_not_now", invites[IN_CHANNEL], label="Not now, on someone else's")
     j.deliver("The new member's welcome goes out")
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL}
+    assert _invitations(j.app) == {
+        ALLY: "joined",
+        IN_CHANNEL: "joined",
+        ALSO_IN_CHANNEL: "declined",
+    }
     joined = {"type": "member_joined_channel", "channel": CHANNEL, "channel_type": "C"}
     j.event(
         f"{who(JOINS_CHANNEL)} joins #allies (event `member_joined_channel`)",
@@ -937,6 +969,7 @@ def channel_programme(j: Journey) -> None:
     invite = _button_value(j.last_message_to(JOINS_CHANNEL), "channel_join_colleague")
     j.click(JOINS_CHANNEL, "channel_join_colleague", invite, label="Join as colleague")
     j.deliver("Their welcome goes out")
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL, JOINS_CHANNEL}
     j.event(
         f"{who(JOINS_CHANNEL)} leaves #allies (event `member_left_channel`)",
         {
@@ -948,6 +981,7 @@ def channel_programme(j: Journey) -> None:
         },
         owes="channel-left:",
     )
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL}
     bot = j.fake.bot_user_id
     j.directory.set_channel(CHANNEL, [bot, ALLY, IN_CHANNEL, ALSO_IN_CHANNEL, GUEST])
     j.event(
@@ -975,6 +1009,8 @@ def slack_accounts(j: Journey) -> None:
         },
         owes="guest-removed:",
     )
+    assert _in_programme(j.app, "allies") == {ALLY}
+    assert GUEST not in _in_programme(j.app, "default")
 
 
 def final_homes(j: Journey) -> None:
