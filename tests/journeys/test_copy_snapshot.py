@@ -31,17 +31,19 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import AllyBot
 from bot.core.blocks import section
 from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.core.registry import (
     Button,
     Capability,
@@ -52,11 +54,12 @@ from bot.core.registry import (
     Registry,
 )
 from bot.core.services import Actor
-from bot.sandbox.slackfake import RESPONSE_URL_METHOD, SlackFake
+from bot.sandbox.slackfake import RESPONSE_URL_METHOD, FakeUser, SlackFake
 from storage.models import OutboxMessage
 from tests.conftest import ADMIN, BOT_TOKEN
 from tests.support.forms import initial, submission
 from tests.support.helpers import drain
+from tests.support.slack_directory import SlackDirectory
 from tests.support.slack_requests import PayloadSender, Response
 from tests.support.transcript import Transcript, sort_quotes
 
@@ -69,6 +72,12 @@ COLLEAGUE = "U0COLL01"
 LEAD = "U0COLL30"
 OTHER_ALLIES = ("U0ALLY02", "U0ALLY03", "U0ALLY04")
 OTHER_COLLEAGUE = "U0COLL02"
+#: The channel linked to a programme, and the people in it (none in the programme yet).
+CHANNEL = "C0ALLIES1"
+IN_CHANNEL = "U0ALLY31"
+ALSO_IN_CHANNEL = "U0COLL31"
+JOINS_CHANNEL = "U0COLL32"
+GUEST = "U0GUEST01"
 WHO = {
     NEWCOMER: "a newcomer",
     ALLY: "the ally",
@@ -76,7 +85,19 @@ WHO = {
     LEAD: "the lead",
     ADMIN: "the admin",
     OTHER_COLLEAGUE: "another colleague",
+    IN_CHANNEL: "someone in #allies",
+    ALSO_IN_CHANNEL: "someone else in #allies",
+    JOINS_CHANNEL: "someone who joins #allies",
+    GUEST: "a guest account",
 }
+CHANNELS = {CHANNEL: f"#allies ({CHANNEL})"}
+#: The people the shared ``slack_fake`` fixture knows (as in tests/conftest.py), for the
+#: directory's ``users.list``.
+PEOPLE = [
+    FakeUser(id=ADMIN, real_name="Ada Admin", tz="Europe/London"),
+    *(FakeUser(id=f"U0ALLY{i:02d}", tz="Europe/London") for i in range(40)),
+    *(FakeUser(id=f"U0COLL{i:02d}", tz="America/New_York") for i in range(40)),
+]
 #: Fake calls that carry what people read (the rest is plumbing: users.info, uploads...).
 RECORDED = (
     "chat.postMessage",
@@ -89,6 +110,12 @@ RECORDED = (
     RESPONSE_URL_METHOD,
     "files.completeUploadExternal",
 )
+
+#: The scheduler's default tick (``ALLYBOT_TICK_SECONDS``).
+TICK = timedelta(seconds=5)
+#: How far ahead a paced outbox row may be due for the journey to move time on to it
+#: (Slack's tiers space calls seconds apart; anything later is held on purpose).
+PACED = timedelta(minutes=1)
 
 HEADER = """# Copy snapshot: every message and view Allyship Buddies sends
 
@@ -111,6 +138,19 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'allybot.db'}"
 
 
+@pytest.fixture
+def directory(slack_fake: SlackFake, clock: FrozenClock) -> Iterator[SlackDirectory]:
+    """Channel members, ``users.list`` and guest flags, which the fake does not model."""
+    with SlackDirectory(slack_fake, BOT_TOKEN, clock.now, PEOPLE) as front:
+        yield front
+
+
+@pytest.fixture
+def settings(settings: Settings, directory: SlackDirectory) -> Settings:
+    """The app talks to Slack through the directory front (it forwards to the fake)."""
+    return dataclasses.replace(settings, slack_api_url=directory.base_url)
+
+
 def who(user: str) -> str:
     return f"{WHO.get(user, 'someone')} ({user})"
 
@@ -119,14 +159,21 @@ class Journey:
     """Acts as people do and writes down what Slack received after each act."""
 
     def __init__(
-        self, app: AllyBot, slack: PayloadSender, fake: SlackFake, clock: FrozenClock
+        self,
+        app: AllyBot,
+        slack: PayloadSender,
+        fake: SlackFake,
+        clock: FrozenClock,
+        directory: SlackDirectory,
     ) -> None:
         self.app, self.slack, self.fake, self.clock = app, slack, fake, clock
+        self.directory = directory
         self.t = Transcript()
         self.seen = 0
         self.views: dict[str, dict[str, Any]] = {}
         self.quiet_depth = 0
         self.view_ids = 0
+        self.calendar_shown = False
         self.client = WebClient(token=BOT_TOKEN, base_url=fake.base_url)
 
     def _validate(self, payload: dict[str, Any]) -> None:
@@ -171,6 +218,8 @@ class Journey:
                 if channel in groups:
                     people = ", ".join(who(u) for u in groups[channel])
                     self.t.message(f"Group DM to {people}", args)
+                elif channel in CHANNELS:
+                    self.t.message(f"Post in the channel {CHANNELS[channel]}", args)
                 else:
                     self.t.message(f"DM to {who(channel)}", args)
             elif call.method == "views.publish":
@@ -194,6 +243,13 @@ class Journey:
                     ]
                     if f.filename.endswith(".txt"):
                         body += ["content:", f.content.decode("utf-8").rstrip()]
+                    elif f.filename.endswith(".ics") and not self.calendar_shown:
+                        # The first calendar file in full (its words are copy too); the
+                        # others differ only in their times.
+                        self.calendar_shown = True
+                        body += ["content, as a calendar app shows it:", *_calendar(f.content)]
+                    elif f.filename.endswith(".ics"):
+                        body.append("content: (the same calendar entries, at this group's times)")
                     else:
                         body.append("content: (a PNG chart)")
                     people = groups.get(str(f.channel_id), ["?"])
@@ -284,15 +340,40 @@ class Journey:
                 self.views[user] = body["view"]
                 self.t.view("The form changes to", body["view"])
             else:
-                self.t.note("The form closes.")
+                self.t.note("The form closes.", within_step=True)
         self._write(self._settle(expect, f"submit {view.get('callback_id')}"), user)
         return reply
+
+    def _drain(self) -> int:
+        """Deliver what is owed as the scheduler's ticks would, a few seconds apart.
+
+        The dispatcher hands a row it may not send yet because of Slack's pacing (files
+        are 20 a minute, so a second calendar file waits about three seconds) back to the
+        database for a later tick. Here time moves on to that moment and the outbox runs
+        again, as the next tick would. Rows held for longer (an introduction waiting for
+        the pair's working hours, a nudge for the morning) stay held: they go out when
+        the journey's time reaches them, and the coverage check names any left over.
+        """
+        sent = drain(self.app.dispatcher)
+        for _ in range(1000):
+            now = self.clock.now()
+            with self.app.services.db.read() as session:
+                due = session.scalar(
+                    select(func.min(OutboxMessage.next_attempt_at)).where(
+                        OutboxMessage.status == "pending"
+                    )
+                )
+            if due is None or due > now + PACED:
+                return sent
+            self.clock.advance(max(due - now, timedelta(milliseconds=100)))
+            sent += drain(self.app.dispatcher)
+        raise AssertionError("the outbox never settled")
 
     def deliver(self, title: str) -> int:
         """The outbox dispatcher sends what is owed (DMs, group DMs, files)."""
         if not self.quiet_depth:
             self.t.step(title)
-        sent = drain(self.app.dispatcher)
+        sent = self._drain()
         self._write(self._settle(0, title), None)
         return sent
 
@@ -301,7 +382,46 @@ class Journey:
         if not self.quiet_depth:
             self.t.step(f"{title} (scheduler task `{name}`)")
         self.app.services.registry.tasks[name].run(self.app.services)
-        drain(self.app.dispatcher)
+        self._drain()
+        self._write(self._settle(0, name), None)
+
+    def _owed(self, prefix: str = "", status: str | None = None) -> int:
+        """Outbox rows (keyed ``prefix...``, in ``status`` if given) stored so far."""
+        query = select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)
+        )
+        if status is not None:
+            query = query.where(OutboxMessage.status == status)
+        with self.app.services.db.read() as session:
+            return int(session.scalar(query) or 0)
+
+    def event(self, title: str, event: dict[str, Any], *, owes: str) -> None:
+        """Slack sends an event; the app acknowledges it first and handles it after, so
+        wait until the message it owes (keyed ``owes...``) is stored, then deliver."""
+        if not self.quiet_depth:
+            self.t.step(title)
+        before = self._owed(owes)
+        reply = self.slack.event({**event, "event_ts": "1.0"})
+        assert reply.status == 200, reply.body
+        assert self.fake.wait_for(lambda: self._owed(owes) > before, 10), f"{title}: nothing owed"
+        self._drain()
+        self._write(self._settle(0, title), None)
+
+    def ticks(self, name: str, title: str, *, until: str) -> None:
+        """The scheduler ticks every few seconds and runs task ``name`` (and the outbox)
+        on each, until a message keyed ``until...`` has been sent."""
+        if not self.quiet_depth:
+            self.t.step(f"{title} (scheduler task `{name}`, once a tick)")
+        task = self.app.services.registry.tasks[name]
+        before = self._owed(until, "sent")
+        for _ in range(60):
+            task.run(self.app.services)
+            self._drain()
+            if self._owed(until, "sent") > before:
+                break
+            self.clock.advance(TICK)
+        else:
+            raise AssertionError(f"{title}: nothing keyed {until} was sent")
         self._write(self._settle(0, name), None)
 
     def at(self, when: datetime) -> None:
@@ -311,6 +431,22 @@ class Journey:
 
     def last_message_to(self, user: str) -> dict[str, Any]:
         return self.fake.messages_to(user)[-1].args
+
+
+def _calendar(content: bytes) -> list[str]:
+    """A calendar file's events as a calendar app shows them (its UID and PRODID are for
+    software, not for people)."""
+    lines: list[str] = []
+    for event in icalendar.Calendar.from_ical(content).walk("VEVENT"):
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        shown = "free time" if str(event.get("TRANSP")) == "TRANSPARENT" else "busy"
+        lines += [
+            f"• {event.get('SUMMARY')}: {start:%a %d %b %Y, %H:%M}-{end:%H:%M} UTC, "
+            f"{str(event.get('STATUS')).lower()}, shown as {shown}",
+            f"  {event.get('DESCRIPTION')}",
+        ]
+    assert lines, "a calendar file with no events"
+    return lines
 
 
 def _pair_of(app: AllyBot, user: str) -> int:
@@ -371,6 +507,29 @@ def _active(app: AllyBot, users: list[str]) -> str:
     with app.services.db.read() as s:
         active = set(s.scalars(select(Member.user_id).where(Member.status == "active")))
     return next(u for u in users if u in active)
+
+
+def _in_programme(app: AllyBot, name: str) -> set[str]:
+    """Who takes part in programme ``name`` (members who have not left)."""
+    from storage.models import Member, Programme, ProgrammeMember
+
+    with app.services.db.read() as s:
+        return set(
+            s.scalars(
+                select(Member.user_id)
+                .join(ProgrammeMember, ProgrammeMember.member_id == Member.id)
+                .join(Programme, Programme.id == ProgrammeMember.programme_id)
+                .where(Programme.name == name, Member.status != "left")
+            )
+        )
+
+
+def _invitations(app: AllyBot) -> dict[str, str]:
+    """Each channel invitation's person and status."""
+    from storage.lifecycle_models import ChannelInvitation
+
+    with app.services.db.read() as s:
+        return {i.user_id: i.status for i in s.scalars(select(ChannelInvitation))}
 
 
 def _button_value(message: dict[str, Any], action_id: str) -> str:
@@ -565,6 +724,8 @@ def checkins(j: Journey) -> None:
     j.chapter("Check-ins, feedback on a check-in, and ending a pairing")
     j.at(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
     j.task("checkin-nudges", "Five working days later: who has not answered is asked")
+    j.at(datetime(2026, 3, 10, 13, 0, tzinfo=UTC))
+    j.deliver("09:00 in New York: the nudges wait for the colleagues' own working hours")
     pair = str(_pair_of(j.app, COLLEAGUE))
     j.click(COLLEAGUE, "checkin_yes", pair, label="Yes")
     j.submit(
@@ -728,6 +889,130 @@ def lifecycle(j: Journey) -> None:
     j.command(OTHER_ALLIES[2], "status")
 
 
+def working_hours(j: Journey) -> None:
+    j.chapter("Working hours")
+    j.command(NEWCOMER, "hours")
+    j.command(ALLY, "hours")
+    j.command(ALLY, "hours 9 to 5")
+    j.command(ALLY, "hours 09:10-17:00")
+    j.command(ALLY, "hours 18:00-09:00")
+    j.command(ALLY, "hours 09:00-17:00 mon-fry")
+    j.command(ALLY, "hours 08:30-16:30 mon-thu")
+    j.home(ALLY)
+    j.click(ALLY, "hours_edit", label="Change my hours")
+    j.submit(ALLY, {"hours": "7:30 till 3", "days": ["0"]}, what="hours it can't read")
+    j.submit(ALLY, {"hours": "07:30-15:30", "days": []}, what="no working day")
+    j.submit(
+        ALLY,
+        {"hours": "07:30-15:30", "days": ["0", "1", "2", "3", "4"]},
+        what="07:30-15:30, Monday to Friday",
+        expect=1,
+    )
+    j.command(ALLY, "hours reset")
+
+
+def channel_programme(j: Journey) -> None:
+    j.chapter("A programme linked to a Slack channel")
+    j.directory.add(FakeUser(id=GUEST, tz="Europe/Paris"), guest="multi")
+    j.directory.add(FakeUser(id="U0OTHERBOT", is_bot=True))
+    j.directory.add(FakeUser(id="U0GONE001", deleted=True))
+    j.directory.add(FakeUser(id="U0EXTERN1", tz="Asia/Tokyo"), team_id="T0OTHERORG")
+    j.directory.set_channel(
+        CHANNEL,
+        [ALLY, IN_CHANNEL, ALSO_IN_CHANNEL, GUEST, "U0OTHERBOT", "U0GONE001", "U0EXTERN1"],
+    )
+    j.t.note(
+        "#allies has seven members: the ally (already in the default programme), two "
+        "people in no programme, a guest account, a bot, a deactivated account and someone "
+        "from another organisation (a Slack Connect channel). The bot isn't in it yet."
+    )
+    with j.quiet("Setup: the admin creates a programme called allies."):
+        j.command(ADMIN, "admin programme create allies cadence=weekly")
+    j.command(ADMIN, "admin programme set allies channel=#allies")
+    j.command(ADMIN, f"admin programme set allies channel=<#{CHANNEL}|allies>")
+    j.command(ADMIN, "admin invite allies confirm")
+    j.ticks(
+        "channel-invitations",
+        "The scheduler counts who's in the channel, a page of Slack's lists a tick",
+        until="channel-count:",
+    )
+    j.click(ADMIN, "channel_invite_cancel", "allies", label="Don't invite anyone")
+    assert _invitations(j.app) == {}  # the list was dropped; nobody was invited
+    j.command(ADMIN, "admin invite allies")
+    j.ticks("channel-invitations", "The channel is counted again", until="channel-count:")
+    j.click(ADMIN, "channel_invite_confirm", "allies", label="Invite 3 people")
+    j.deliver("The invitations go out")
+    invited = {ALLY: "pending", IN_CHANNEL: "pending", ALSO_IN_CHANNEL: "pending"}
+    assert _invitations(j.app) == invited
+    invites = {
+        user: _button_value(j.last_message_to(user), "channel_not_now")
+        for user in (ALLY, IN_CHANNEL, ALSO_IN_CHANNEL)
+    }
+    j.click(IN_CHANNEL, "channel_join_ally", invites[IN_CHANNEL], label="Join as ally")
+    j.click(IN_CHANNEL, "channel_join_ally", invites[IN_CHANNEL], label="Join as ally, again")
+    j.click(ALSO_IN_CHANNEL, "channel_not_now", invites[ALSO_IN_CHANNEL], label="Not now")
+    j.click(ALLY, "channel_join_member", invites[ALLY], label="Add allies")
+    j.click(ALLY, "channel_not_now", invites[IN_CHANNEL], label="Not now, on someone else's")
+    j.deliver("The new member's welcome goes out")
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL}
+    assert _invitations(j.app) == {
+        ALLY: "joined",
+        IN_CHANNEL: "joined",
+        ALSO_IN_CHANNEL: "declined",
+    }
+    joined = {"type": "member_joined_channel", "channel": CHANNEL, "channel_type": "C"}
+    j.event(
+        f"{who(JOINS_CHANNEL)} joins #allies (event `member_joined_channel`)",
+        {**joined, "user": JOINS_CHANNEL, "team": j.slack.team_id},
+        owes="channel-invite:",
+    )
+    invite = _button_value(j.last_message_to(JOINS_CHANNEL), "channel_join_colleague")
+    j.click(JOINS_CHANNEL, "channel_join_colleague", invite, label="Join as colleague")
+    j.deliver("Their welcome goes out")
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL, JOINS_CHANNEL}
+    j.event(
+        f"{who(JOINS_CHANNEL)} leaves #allies (event `member_left_channel`)",
+        {
+            "type": "member_left_channel",
+            "channel": CHANNEL,
+            "channel_type": "C",
+            "user": JOINS_CHANNEL,
+            "team": j.slack.team_id,
+        },
+        owes="channel-left:",
+    )
+    assert _in_programme(j.app, "allies") == {ALLY, IN_CHANNEL}
+    bot = j.fake.bot_user_id
+    j.directory.set_channel(CHANNEL, [bot, ALLY, IN_CHANNEL, ALSO_IN_CHANNEL, GUEST])
+    j.event(
+        "Someone adds the bot to #allies (event `member_joined_channel` for the bot)",
+        {**joined, "user": bot, "team": j.slack.team_id},
+        owes="channel-explained:",
+    )
+    j.command(ADMIN, "admin programme list")
+
+
+def slack_accounts(j: Journey) -> None:
+    j.chapter("When a Slack account changes")
+    j.command(GUEST, "join colleague")
+    j.directory.make_guest(IN_CHANNEL)
+    j.event(
+        f"Slack says {who(IN_CHANNEL)}'s account is now a guest account (event `user_change`)",
+        {
+            "type": "user_change",
+            "user": {
+                "id": IN_CHANNEL,
+                "team_id": j.slack.team_id,
+                "tz": "Europe/London",
+                "is_restricted": True,
+            },
+        },
+        owes="guest-removed:",
+    )
+    assert _in_programme(j.app, "allies") == {ALLY}
+    assert GUEST not in _in_programme(j.app, "default")
+
+
 def final_homes(j: Journey) -> None:
     j.chapter("Home tabs at the end")
     for user in (ALLY, COLLEAGUE, LEAD, ADMIN):
@@ -749,21 +1034,50 @@ def _outbox_kinds() -> set[str]:
     }
 
 
+def _assigned(scope: ast.AST) -> dict[str, list[ast.expr]]:
+    """What each plain name is assigned in ``scope`` (``key = key or f"intro:..."``)."""
+    out: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out.setdefault(target.id, []).append(node.value)
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value is not None
+        ):
+            out.setdefault(node.target.id, []).append(node.value)
+    return out
+
+
 def _dedupe_prefixes() -> dict[str, str]:
-    """Each literal dedupe-key prefix an ``outbox.send_*`` call site uses -> its file."""
+    """Each literal dedupe-key prefix an ``outbox.send_*`` call site uses -> its file.
+
+    The key is an f-string in the call, also inside ``key or f"..."``, or one the
+    function assigned to the name it passes (``key = key or f"intro:..."``, then
+    ``dedupe_key=key``).
+    """
     out: dict[str, str] = {}
     for path in sorted((ROOT / "bot").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            func = node.func if isinstance(node, ast.Call) else None
-            if not (isinstance(func, ast.Attribute) and func.attr.startswith("send_")):
-                continue
-            for kw in node.keywords:  # type: ignore[union-attr]
-                if kw.arg != "dedupe_key":
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]
+        for scope in scopes:
+            names = _assigned(scope) if isinstance(scope, ast.FunctionDef) else {}
+            for node in ast.walk(scope):
+                func = node.func if isinstance(node, ast.Call) else None
+                if not (isinstance(func, ast.Attribute) and func.attr.startswith("send_")):
                     continue
-                for part in ast.walk(kw.value):  # f"intro:..." also inside `key or f"..."`
-                    head = part.values[0] if isinstance(part, ast.JoinedStr) else None
-                    if isinstance(head, ast.Constant) and ":" in str(head.value):
-                        out[str(head.value).split(":")[0]] = str(path.relative_to(ROOT))
+                for kw in node.keywords:  # type: ignore[union-attr]
+                    if kw.arg != "dedupe_key":
+                        continue
+                    values = [kw.value]
+                    if isinstance(kw.value, ast.Name):
+                        values += names.get(kw.value.id, [])
+                    for part in (p for v in values for p in ast.walk(v)):
+                        head = part.values[0] if isinstance(part, ast.JoinedStr) else None
+                        if isinstance(head, ast.Constant) and ":" in str(head.value):
+                            out[str(head.value).split(":")[0]] = str(path.relative_to(ROOT))
     return out
 
 
@@ -863,10 +1177,11 @@ def test_copy_snapshot(
     slack: PayloadSender,
     slack_fake: SlackFake,
     clock: FrozenClock,
+    directory: SlackDirectory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(secrets, "randbelow", lambda n: 20260302 % n)  # the round's seed
-    j = Journey(app, slack, slack_fake, clock)
+    j = Journey(app, slack, slack_fake, clock, directory)
     newcomers(j)
     joining(j)
     admin_settings(j)
@@ -879,6 +1194,9 @@ def test_copy_snapshot(
     reporting(j, token)
     later_rounds(j)
     lifecycle(j)
+    working_hours(j)
+    channel_programme(j)
+    slack_accounts(j)
     final_homes(j)
     text = HEADER + "\n" + j.t.text()
 

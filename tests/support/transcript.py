@@ -62,9 +62,12 @@ def _button(element: Mapping[str, Any]) -> str:
 
 
 def _options(element: Mapping[str, Any]) -> list[str]:
+    """Each option with its value; checkboxes ticked when the view opens show ``[x]``."""
+    ticked = {o.get("value") for o in element.get("initial_options") or []}
     lines: list[str] = []
     for option in element.get("options") or []:
-        lines.append(f"    - {_text(option.get('text'))} ({option.get('value')})")
+        mark = "[x] " if option.get("value") in ticked else ""
+        lines.append(f"    - {mark}{_text(option.get('text'))} ({option.get('value')})")
     for group in element.get("option_groups") or []:
         lines.append(f"    {_text(group.get('label'))}:")
         lines += [
@@ -91,6 +94,11 @@ def _element(element: Mapping[str, Any]) -> list[str]:
         return [f"  time picker, now {element.get('initial_time')}{zone}"]
     if kind == "datepicker":
         return [f"  date picker, now {element.get('initial_date')}"]
+    if kind == "conversations_select":
+        chosen = element.get("initial_conversation")
+        kinds = " and ".join((element.get("filter") or {}).get("include") or ["any"])
+        now = f", now <#{chosen}>" if chosen else ", nothing chosen"
+        return [f"  channel picker ({kinds} channels){now}"]
     if kind == "checkboxes":
         return ["  checkboxes", *_options(element)]
     if kind == "plain_text_input":
@@ -198,7 +206,12 @@ class Transcript:
         self.lines += ["", f"### {self.steps}. {scrub(title)}"]
         self._step_end = len(self.lines)
 
-    def note(self, text: str) -> None:
+    def note(self, text: str, *, within_step: bool = False) -> None:
+        """A line in italics. Between steps (time passing, setup) it ends the step before
+        it, which then says if Slack received nothing; ``within_step`` is part of a step's
+        outcome ("The form closes.")."""
+        if not within_step:
+            self._close_step()
         self.lines += ["", f"_{text}_"]
 
     def _collect(self, blocks: Iterable[Mapping[str, Any]]) -> None:
