@@ -130,6 +130,7 @@ _DAY_PREFIXES: Final = tuple(name[:3].lower() for name in DAY_NAMES)
 _ALL_WEEK = ("every-day", "everyday", "daily", "all-week", "7-days")
 _WEEKDAYS = ("weekdays", "workdays", "mon-fri")
 
+#: How to type hours after ``/ally hours``; added to a command's error, not a form's.
 USAGE: Final = (
     "Write your hours like `/ally hours 08:30-16:30`, optionally with days: "
     "`/ally hours 10:00-18:00 mon-thu` or `/ally hours 09:00-17:00 sun-thu`."
@@ -198,13 +199,17 @@ def parse_hours(text: str) -> WorkingHours:
     """What a person typed after ``/ally hours``, or :class:`HoursError` saying what to fix."""
     match = _SPAN.match(text)
     if match is None:
-        raise HoursError(USAGE)
+        raise HoursError("I couldn't read those as hours.")
     start = _time_of(match.group(1), match.group(2), "start")
     end = _time_of(match.group(3), match.group(4), "end")
+    twelve_hour_end = len(match.group(3)) == 1  # "5", "4:30"; never "09:00"
+    if twelve_hour_end and end <= start < time(end.hour + 12, end.minute):
+        # "9-5" and "8:30 to 4:30" mean the afternoon; the reply shows the 24-hour times.
+        end = time(end.hour + 12, end.minute)
     if end <= start:
         raise HoursError(
             "Your hours need to end after they start on the same day "
-            f"({start:%H:%M}-{end:%H:%M} doesn't). {USAGE}"
+            f"({start:%H:%M}-{end:%H:%M} doesn't)."
         )
     if datetime.combine(date.min, end) - datetime.combine(date.min, start) < MIN_LENGTH:
         raise HoursError("Working hours need to be at least half an hour long.")

@@ -27,6 +27,7 @@ from bot.core.errors import UserError
 from bot.core.hours import (
     DAY_NAMES,
     DEFAULT_WORKING_HOURS,
+    USAGE,
     HoursError,
     Person,
     WorkingHours,
@@ -156,10 +157,10 @@ def hours_command(services: Services, actor: Actor, args: Sequence[str]) -> Repl
     try:
         wanted = parse_hours(" ".join(args))
     except HoursError as exc:
-        raise HoursInputError(f"{exc} Nothing was changed.") from None
+        raise HoursInputError(f"{exc} {USAGE} Nothing was changed.") from None
     hours, tz = save(services, actor, wanted)
     return text_reply(
-        f"Saved: your working hours are {describe(hours, tz)}, in your Slack time zone. "
+        f"Saved: your working hours are {describe(hours, tz)}. "
         "Prompts, nudges and meeting suggestions will stay inside them."
     )
 
@@ -224,7 +225,7 @@ def submitted(services: Services, actor: Actor, form_input: ViewInput) -> FieldE
     try:
         span = parse_hours(form_input.values.get("hours") or "")
     except HoursError as exc:
-        return FieldErrors({"hours": str(exc)})
+        return FieldErrors({"hours": f"{exc} Write them like 08:30-16:30."})
     chosen = {int(v) for v in form_input.selected.get("days", ()) if v.isdigit() and int(v) < 7}
     if not chosen:
         return FieldErrors({"days": "Pick at least one working day."})

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.core import outbox, paging
 from bot.core.registry import Departure
 from bot.core.services import Actor, Services
-from bot.core.text import escape
+from bot.core.text import and_list, escape
 from bot.membership import accounts
 from bot.membership.accounts import Account
 from bot.membership.members import Status
@@ -45,9 +45,9 @@ KEEP_SWEEPS = timedelta(days=14)
 FIRST_LOOK_BATCH = 50
 
 GUEST_REMOVED = (
-    "Your Slack account is now a guest account, and {names} {verb} open to full members of "
-    "the workspace only, so I've taken you out of {it}. Your private journal stays yours. "
-    "If you think you should be included, a programme admin can open a programme to guests."
+    "Your Slack account is now a guest account, and {names} {verb} for full members of the "
+    "workspace, so you're no longer in {it}. {rest}Your private journal stays yours. If you'd "
+    "like to take part, ask a programme admin: they can open a programme to guest accounts."
 )
 
 
@@ -151,18 +151,19 @@ def _keep_guest_to_allowed(
         team_id=member.team_id,
         user_id=member.user_id,
         text=GUEST_REMOVED.format(
-            names=_and(names),
+            names=and_list(names),
             verb="are" if len(names) > 1 else "is",
             it="them" if len(names) > 1 else "it",
+            rest=(
+                "That was all of your programmes, so pairings and prompts have stopped. "
+                if len(barred) == len(enrolled)
+                else "Your other programmes carry on as before. "
+            ),
         ),
         now=now,
         dedupe_key=f"guest-removed:{member.id}:{','.join(map(str, barred))}:{now.date()}",
     )
     return True
-
-
-def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def refresh_missing_accounts(services: Services, limit: int = FIRST_LOOK_BATCH) -> int:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, MarkdownTextObject
 
 from bot.core.blocks import button, section
-from bot.core.text import escape, every, plural
+from bot.core.text import and_list, escape, every, plural
 
 WHAT_IT_IS = (
     "Allies are paired with colleagues who chose to take part, for a short conversation "
     "where the ally mostly listens and asks what would actually help, then follows through."
+)
+COLLEAGUE_NOTE = (
+    "As a colleague you share only what you want to; nobody expects you to explain or teach."
 )
 
 
@@ -22,15 +25,14 @@ def channel_ref(channel_id: str) -> str:
 def explanation(name: str, channel_id: str, cadence_weeks: int, guests: bool) -> list[Block]:
     """The one post the bot makes in a linked channel."""
     guest_line = (
-        "Guest accounts are welcome too."
-        if guests
-        else "It's open to full members of the workspace."
+        "Guest accounts are welcome too." if guests else "Guest accounts aren't included in it."
     )
     return [
         section(
-            f":pushpin: *About this channel*\n{channel_ref(channel_id)} is home to the "
-            f"*{escape(name)}* allyship buddy programme: {every(cadence_weeks, 'week')}, "
-            f"{WHAT_IT_IS[0].lower()}{WHAT_IT_IS[1:]} {guest_line}"
+            f":pushpin: *About this channel*\n{channel_ref(channel_id)} is home to "
+            f"*{escape(name)}*, an Allyship Buddies programme. A round starts "
+            f"{every(cadence_weeks, 'week')}: {WHAT_IT_IS[0].lower()}{WHAT_IT_IS[1:]} "
+            f"{COLLEAGUE_NOTE} {guest_line}"
         ),
         section(
             "• When you join this channel I'll send you a private invitation: join as an ally, "
@@ -44,7 +46,7 @@ def explanation(name: str, channel_id: str, cadence_weeks: int, guests: bool) ->
 
 
 def explanation_text(name: str) -> str:
-    return f"About this channel: the {name} allyship buddy programme."
+    return f"About this channel: {name}, an Allyship Buddies programme."
 
 
 def invitation(name: str, channel_id: str, invitation_id: int, role: str | None) -> list[Block]:
@@ -53,13 +55,13 @@ def invitation(name: str, channel_id: str, invitation_id: int, role: str | None)
     where = f"You're in {channel_ref(channel_id)}, home of the *{escape(name)}* programme."
     if role is not None:
         body = (
-            f"{where} You already take part in allyship buddies as "
-            f"{'an' if role == 'ally' else 'a'} {role}; would you like *{escape(name)}* "
-            "pairings too?"
+            f"{where} You already take part in Allyship Buddies as "
+            f"{'an' if role == 'ally' else 'a'} {role}; would you like to be paired in "
+            f"*{escape(name)}* too?"
         )
-        choices = [button(f"Add {name[:40]}", "channel_join_member", value, style="primary")]
+        choices = [button(f"Join {name[:40]} too", "channel_join_member", value, style="primary")]
     else:
-        body = f"{where} Would you like to take part? {WHAT_IT_IS}"
+        body = f"{where} Would you like to take part? {WHAT_IT_IS} {COLLEAGUE_NOTE}"
         choices = [
             button("Join as ally", "channel_join_ally", value, style="primary"),
             button("Join as colleague", "channel_join_colleague", value),
@@ -80,7 +82,7 @@ def invitation(name: str, channel_id: str, invitation_id: int, role: str | None)
 
 
 def invitation_text(name: str) -> str:
-    return f"Would you like to take part in the {name} allyship programme?"
+    return f"Would you like to take part in {name}, an Allyship Buddies programme?"
 
 
 def count_blocks(name: str, channel_id: str, count: int, left_out: dict[str, int]) -> list[Block]:
@@ -95,7 +97,9 @@ def count_blocks(name: str, channel_id: str, count: int, left_out: dict[str, int
         }.items()
         if (n := left_out.get(key, 0))
     ]
-    note = f" (I left out {', '.join(skipped)}.)" if skipped else ""
+    note = f" (I left out {and_list(skipped)}.)" if skipped else ""
+    if left_out.get("guests"):
+        note += " Setting `guests=yes` on the programme would include guest accounts."
     ref = channel_ref(channel_id)
     if count == 0:
         return [

@@ -77,7 +77,10 @@ def apply_setting(
         return "Unlinked from its channel; people already in the programme stay in it."
     match = _CHANNEL.match(value.strip())
     if match is None:
-        raise AdminInputError("`channel` is a channel mention like #allyship, or none.")
+        raise AdminInputError(
+            "I couldn't find that channel. Type `#` and pick it from Slack's list so it becomes "
+            "a link, like `channel=#allyship`, or write `channel=none` to unlink."
+        )
     channel_id = match.group(1) or match.group(3)
     other = store.link_for_channel(session, programme.team_id, channel_id)
     if other is not None and other.programme_id != programme.id:
@@ -333,8 +336,8 @@ def on_member_left(
             team_id=actor.team_id,
             user_id=user,
             text=(
-                f"You've left {views.channel_ref(channel)}, so you won't be paired in *{name}*'s "
-                "future rounds; anything already arranged with a current buddy can still go "
+                f"You've left {views.channel_ref(channel)}, so you won't be paired in future "
+                f"rounds of *{name}*; anything already arranged with a current buddy can still go "
                 f"ahead. To come back, rejoin {views.channel_ref(channel)} or type "
                 f"`/ally programmes join {name}`."
             ),

@@ -47,7 +47,7 @@ CADENCE_LABELS = {
     "4-weekly": "Every 4 weeks",
 }
 GUEST_LABELS = {
-    "no": "Members only",
+    "no": "Full workspace members only",
     "yes": "Guests may join too",
 }
 PEER_LABELS = {

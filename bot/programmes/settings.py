@@ -279,7 +279,8 @@ def programme_action(
         moved, notes = _apply_all(services, session, actor, programme, args[2:])
         leads = store.programme_leads(session, programme.id)
         described = describe(programme, leads) + channels.describe(session, programme)
-        reply = " ".join(["Updated. " + described, *notes])
+        # What the channel settings did is the news; the full settings follow.
+        reply = "\n".join([*([" ".join(notes)] if notes else []), "Updated. " + described])
         if moved:
             reply += "\n" + next_round_line(programme, _next(session, programme, now))
         return reply

@@ -41,6 +41,10 @@ from tests.support.hours_strategies import ZONES, hours, inside, instants, peopl
         ("22:00-23:45 daily", WorkingHours(time(22), time(23, 45), frozenset(range(7)))),
         ("09:00-17:00 fri-mon", WorkingHours(time(9), time(17), frozenset({4, 5, 6, 0}))),
         ("09:00-17:00 weekdays", WorkingHours(time(9), time(17))),
+        # An end before the start, in the morning, means the afternoon.
+        ("9 to 5", WorkingHours(time(9), time(17))),
+        ("8:30-4:30", WorkingHours(time(8, 30), time(16, 30))),
+        ("10-2 mon-thu", WorkingHours(time(10), time(14), frozenset({0, 1, 2, 3}))),
     ],
 )
 def test_hours_people_type_are_read(typed: str, expected: WorkingHours) -> None:
@@ -50,8 +54,8 @@ def test_hours_people_type_are_read(typed: str, expected: WorkingHours) -> None:
 @pytest.mark.parametrize(
     ("typed", "says"),
     [
-        ("", "Write your hours like"),
-        ("nine to five", "Write your hours like"),
+        ("", "couldn't read those as hours"),
+        ("nine to five", "couldn't read those as hours"),
         ("18:00-09:00", "end after they start"),
         ("09:00-09:00", "end after they start"),
         ("09:00-09:15", "at least half an hour"),

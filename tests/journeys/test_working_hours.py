@@ -89,7 +89,7 @@ def test_hours_on_the_app_home(app: AllyBot, slack: SlackSender, slack_fake: Sla
     form = slack_fake.calls("views.open")[0].args["view"]
     assert form["blocks"][0]["element"]["initial_value"] == "09:00-18:00"
     assert len(form["blocks"][1]["element"]["initial_options"]) == 5
-    refused = slack.interaction(submission("U0COLL02", slack.team_id, "7-6", ["0"]))
+    refused = slack.interaction(submission("U0COLL02", slack.team_id, "18:00-07:00", ["0"]))
     assert refused.json()["response_action"] == "errors"
     assert "hours" in refused.json()["errors"]
     no_days = slack.interaction(submission("U0COLL02", slack.team_id, "07:00-15:00", []))

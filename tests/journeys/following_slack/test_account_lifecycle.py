@@ -160,7 +160,7 @@ def test_daily_reconciliation_pages_users_list_at_its_tier_and_resumes_after_429
     assert member(app, "U0ALLY00").status == "left"  # a guest in a programme closed to guests
     drain(app.dispatcher)
     (told,) = [t for t in texts_to(slack_fake, "U0ALLY00") if "guest account" in t]
-    assert "*default* is open to full members" in told
+    assert "*default* is for full members" in told
     # The next day's sweep starts again; the same day's ticks start nothing more.
     before = len(directory.calls("users.list"))
     task.run(app.services)
@@ -201,7 +201,7 @@ def test_a_member_who_becomes_a_guest_leaves_closed_programmes_only(
     assert member(app, "U0ALLY05").status == "active"
     drain(app.dispatcher)
     (told,) = [t for t in texts_to(slack_fake, "U0ALLY05") if "guest account" in t]
-    assert "*default* is open to full members" in told
+    assert "*default* is for full members" in told
 
 
 def test_bots_never_join(app: AllyBot, slack: SlackSender, directory: SlackDirectory):

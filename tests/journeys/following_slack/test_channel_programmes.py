@@ -254,8 +254,8 @@ def test_link_settings_are_validated_and_exclusive(app: AllyBot, slack: SlackSen
     link(slack)
     slack.command(ADMIN, "admin programme create other")
     for bad, says in [
-        ("channel=#allies", "channel mention"),
-        ("channel=<#C0ALLIES1|x><!channel>", "channel mention"),
+        ("channel=#allies", "couldn't find that channel"),
+        ("channel=<#C0ALLIES1|x><!channel>", "couldn't find that channel"),
         (f"channel=<#{CHANNEL}|allies>", "already linked to `allies`"),
         ("guests=maybe", "yes or no"),
     ]:
