@@ -51,3 +51,39 @@ def test_create_app_refuses_incomplete_settings(settings: Settings):
 
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         create_app(replace(settings, slack_bot_token=None))
+
+
+def test_the_pool_keeps_a_connection_for_every_listener_thread(app: AllyBot):
+    """Every listener thread busy at once, twice: all get a connection, and the second
+    time none is opened (a smaller pool closed the extras on return and opened them
+    again for the next burst, on PostgreSQL a server process each)."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from bot.app import LISTENER_THREADS
+
+    db = app.services.db
+    opened: list[int] = []
+    event.listen(db.engine, "connect", lambda *_: opened.append(1))
+    barrier = threading.Barrier(LISTENER_THREADS)
+    errors: list[BaseException] = []
+
+    def listener() -> None:
+        try:
+            with db.read() as s:
+                s.execute(text("SELECT 1"))
+                barrier.wait(20)  # all of them hold a connection at this moment
+        except BaseException as exc:
+            errors.append(exc)
+
+    for burst in range(2):
+        threads = [threading.Thread(target=listener) for _ in range(LISTENER_THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == []
+        if burst == 0:
+            after_first = len(opened)
+    assert len(opened) == after_first
