@@ -166,6 +166,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_ref", "ref"),
+        Index("ix_outbox_hold", "hold"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,6 +186,9 @@ class OutboxMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(255))
     ref: Mapped[str | None] = mapped_column(String(64))
+    #: Set while the change that owes this message is incomplete (a round being
+    #: stored in chunks): not sent until :func:`storage.outbox.release` clears it.
+    hold: Mapped[str | None] = mapped_column(String(64))
 
 
 class MessageRef(Base):

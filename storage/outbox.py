@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
@@ -24,11 +24,13 @@ def enqueue(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     ref: str | None = None,
+    hold: str | None = None,
 ) -> OutboxMessage | None:
     """Add a row in the caller's transaction; None when ``dedupe_key`` already exists.
 
     ``ref`` names the message: once sent, its channel and ts are kept under that
     name (:func:`remember_message`) so an ``update`` row can change it later.
+    ``hold`` keeps it unsent until :func:`release` is called with the same value.
     """
     if dedupe_key is not None:
         existing = session.scalar(
@@ -47,10 +49,55 @@ def enqueue(
         next_attempt_at=not_before or now,
         created_at=now,
         ref=ref,
+        hold=hold,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add many new rows at once (one statement): ``rows`` hold :func:`enqueue`'s
+    fields. Their dedupe keys must be new; a clash raises, rolling the caller back."""
+    if rows:
+        session.execute(insert(OutboxMessage), [_row(**r) for r in rows])
+
+
+def _row(
+    *,
+    team_id: str,
+    kind: str,
+    recipients: Sequence[str],
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    ref: str | None = None,
+    hold: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "recipients": ",".join(recipients),
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "ref": ref,
+        "hold": hold,
+    }
+
+
+def release(session: Session, hold: str, now: datetime) -> int:
+    """Let every message held under ``hold`` go, due now; how many there were."""
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.hold == hold)
+        .values(hold=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_affected(session.execute(stmt))
 
 
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
@@ -76,6 +123,7 @@ def claim_due(
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
+            OutboxMessage.hold.is_(None),
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
@@ -214,7 +262,9 @@ def rows(session: Session, status: str | None = None) -> Sequence[OutboxMessage]
 
 def next_due_at(session: Session) -> datetime | None:
     return session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending", OutboxMessage.hold.is_(None)
+        )
     )
 
 

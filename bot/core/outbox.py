@@ -125,6 +125,52 @@ def send_group_dm(
     return row is not None
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One of many new messages owed at once (:func:`send_many`)."""
+
+    kind: str  # "dm" or "group_dm"
+    user_ids: Sequence[str]
+    text: str
+    blocks: Sequence[dict[str, Any]] | None
+    dedupe_key: str
+    ref: str | None = None
+
+
+def send_many(
+    session: Session,
+    *,
+    team_id: str,
+    messages: Sequence[Owed],
+    now: datetime,
+    hold: str | None = None,
+) -> None:
+    """Owe many new messages in one statement (a round's introductions, a chunk at a
+    time). Their dedupe keys must be new: a clash rolls the caller's transaction back.
+    ``hold`` keeps them unsent until :func:`release` (the round is complete)."""
+    store.enqueue_many(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "kind": m.kind,
+                "recipients": sorted(m.user_ids),
+                "payload": {"text": m.text, "blocks": list(m.blocks) if m.blocks else None},
+                "now": now,
+                "dedupe_key": m.dedupe_key,
+                "ref": m.ref,
+                "hold": hold,
+            }
+            for m in messages
+        ],
+    )
+
+
+def release(session: Session, hold: str, now: datetime) -> int:
+    """Send the messages held under ``hold`` (due now); how many there were."""
+    return store.release(session, hold, now)
+
+
 def update_message(
     session: Session,
     *,

@@ -55,6 +55,29 @@ def owe_intro(
     pair.intro_ref = ref
 
 
+def owed_intros(
+    pairs: Sequence[tuple[int, dict[str, str]]],
+) -> tuple[list[outbox.Owed], dict[int, str]]:
+    """A round's introductions for new pairs ``(pair id, roles)``: the messages to owe
+    at once (:func:`bot.core.outbox.send_many`) and each pair's intro ref. Keys and
+    refs are those :func:`owe_intro` gives a round's pair."""
+    messages: list[outbox.Owed] = []
+    refs: dict[int, str] = {}
+    for pair_id, roles in pairs:
+        refs[pair_id] = f"intro:{pair_id}:{secrets.token_hex(6)}"
+        messages.append(
+            outbox.Owed(
+                kind="group_dm",
+                user_ids=sorted(roles),
+                text=intro_text(roles),
+                blocks=[b.to_dict() for b in intro_blocks(pair_id, kind_of(roles), roles)],
+                dedupe_key=f"intro:{pair_id}",
+                ref=refs[pair_id],
+            )
+        )
+    return messages, refs
+
+
 def retire_intro(
     session: Session,
     programme: Programme,

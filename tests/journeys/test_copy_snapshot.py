@@ -750,12 +750,16 @@ def _outbox_kinds() -> set[str]:
 
 
 def _dedupe_prefixes() -> dict[str, str]:
-    """Each literal dedupe-key prefix an ``outbox.send_*`` call site uses -> its file."""
+    """Each literal dedupe-key prefix an ``outbox.send_*`` call site (or an
+    ``outbox.Owed`` message owed with many others) uses -> its file."""
     out: dict[str, str] = {}
     for path in sorted((ROOT / "bot").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             func = node.func if isinstance(node, ast.Call) else None
-            if not (isinstance(func, ast.Attribute) and func.attr.startswith("send_")):
+            if not (
+                isinstance(func, ast.Attribute)
+                and (func.attr.startswith("send_") or func.attr == "Owed")
+            ):
                 continue
             for kw in node.keywords:  # type: ignore[union-attr]
                 if kw.arg != "dedupe_key":

@@ -1,0 +1,216 @@
+"""Store a planned round in short transactions, and show it to members only when whole.
+
+Why: a round for 10,000 members used to be written in one transaction that held
+SQLite's write lock for seconds, so every request that wanted to write waited
+(or gave up with "busy"). Here the plan, once the period is claimed, waits in
+the round's ``report`` under :data:`PENDING`, and :func:`write_pending` stores it
+:data:`CHUNK` groups (or sit-outs) per transaction, each chunk a few statements
+(:mod:`storage.rounds`), with a short pause in between so requests get the
+database and the interpreter.
+
+Nothing is visible before the end: pairs are stored ``pending``, the round has
+no ``completed_at``, and its introductions and sit-out notes are held in the
+outbox (``hold = "round:<id>"``). The transaction of the last chunk activates
+the pairs, marks the round complete and releases the messages; members see the
+whole round at once or nothing.
+
+A crash between chunks (or inside one, which rolls that chunk back) leaves the
+round incomplete; whoever runs the period's round next (the scheduler's next
+tick, an admin's "run now") finishes it from where the committed chunks end.
+Each chunk re-reads that point under a lock on the round's row, so two writers
+never store a group twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.core import outbox
+from bot.core.services import Services
+from bot.membership.members import Status
+from bot.pairing.changes import step_back
+from bot.pairing.intros import kind_of, owe_intro, owed_intros
+from bot.pairing.notices import sit_out_text
+from storage import pairing as store
+from storage import rounds as rounds_store
+from storage.models import Programme
+
+log = logging.getLogger(__name__)
+
+#: Where a round's report keeps the part of its plan still to be stored.
+PENDING = "pending"
+#: Groups (or sit-outs) stored per transaction.
+CHUNK = 200
+#: Pause between two chunks: requests waiting for the database go first anyway
+#: (:mod:`storage.writers`), this also leaves them the interpreter.
+CHUNK_PAUSE_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class PlanToStore:
+    """The part of a plan that becomes rows: plain data, kept in the round's report."""
+
+    groups: list[dict[str, str]]  # user id -> role, per group
+    sat_out: list[tuple[str, str]]  # (user id, reason)
+    notices: dict[str, str] = field(default_factory=dict)  # user id -> sit-out DM
+
+    def to_report(self) -> dict[str, Any]:
+        return {
+            "groups": self.groups,
+            "sat_out": [list(s) for s in self.sat_out],
+            "notices": self.notices,
+        }
+
+    @classmethod
+    def from_report(cls, data: dict[str, Any]) -> PlanToStore:
+        return cls(
+            groups=[dict(g) for g in data.get("groups", [])],
+            sat_out=[(str(u), str(r)) for u, r in data.get("sat_out", [])],
+            notices={str(k): str(v) for k, v in dict(data.get("notices", {})).items()},
+        )
+
+
+def hold_of(round_id: int) -> str:
+    """The outbox hold of a round's messages until it is complete."""
+    return f"round:{round_id}"
+
+
+def write_pending(
+    services: Services,
+    round_id: int,
+    *,
+    keep_lease: Callable[[Session], bool] | None = None,
+    pause: float = CHUNK_PAUSE_SECONDS,
+) -> bool:
+    """Store what is left of the round, a chunk per transaction; True once complete.
+
+    ``keep_lease`` renews the caller's lease in each chunk's transaction; when it
+    says the lease was lost (another instance took the round over), this stops.
+    """
+    plan: PlanToStore | None = None  # read once: it does not change while pending
+    while True:
+        with services.db.transaction() as session:
+            state = rounds_store.lock_round(session, round_id)
+            if state is None:
+                return False
+            if state.completed_at is not None:
+                return True
+            if keep_lease is not None and not keep_lease(session):
+                return False
+            if plan is None:
+                stored = rounds_store.pending_plan(session, round_id, PENDING)
+                plan = PlanToStore.from_report(stored)
+            done = _store_next_chunk(services, session, state, plan)
+        if done:
+            return True
+        time.sleep(pause)
+
+
+def _store_next_chunk(
+    services: Services, session: Session, state: rounds_store.RoundState, plan: PlanToStore
+) -> bool:
+    """One chunk, in the caller's transaction; when it was the last, publish the round."""
+    round_id = state.id
+    programme = store.programme(session, state.programme_id)
+    if programme is None:
+        raise LookupError(f"no programme {state.programme_id}")
+    groups_done, sat_out_done = rounds_store.stored_so_far(session, round_id)
+    if groups_done < len(plan.groups):
+        part = plan.groups[groups_done : groups_done + CHUNK]
+        _store_groups(session, programme, round_id, part, state.created_at)
+        groups_done += len(part)
+    elif sat_out_done < len(plan.sat_out):
+        part_out = plan.sat_out[sat_out_done : sat_out_done + CHUNK]
+        _store_sat_out(session, programme, round_id, part_out, plan.notices, state.created_at)
+        sat_out_done += len(part_out)
+    if groups_done < len(plan.groups) or sat_out_done < len(plan.sat_out):
+        return False
+    _publish(services, session, programme, round_id)
+    rounds_store.drop_pending_plan(session, round_id, PENDING)
+    return True
+
+
+def _store_groups(
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    groups: Sequence[dict[str, str]],
+    now: datetime,
+) -> None:
+    ids = rounds_store.add_pending_pairs(
+        session,
+        round_id=round_id,
+        programme_id=programme.id,
+        groups=[(kind_of(roles), roles) for roles in groups],
+        now=now,
+    )
+    messages, refs = owed_intros(list(zip(ids, groups, strict=True)))
+    rounds_store.set_intro_refs(session, refs)
+    outbox.send_many(
+        session, team_id=programme.team_id, messages=messages, now=now, hold=hold_of(round_id)
+    )
+
+
+def _store_sat_out(
+    session: Session,
+    programme: Programme,
+    round_id: int,
+    sat_out: Sequence[tuple[str, str]],
+    notices: dict[str, str],
+    now: datetime,
+) -> None:
+    rounds_store.add_sit_outs(session, round_id, [(u, "sat_out", r) for u, r in sat_out])
+    outbox.send_many(
+        session,
+        team_id=programme.team_id,
+        messages=[
+            outbox.Owed(
+                kind="dm",
+                user_ids=[user_id],
+                text=notices.get(user_id) or sit_out_text("", "ally"),
+                blocks=None,
+                dedupe_key=f"satout:{round_id}:{user_id}",
+            )
+            for user_id, _reason in sat_out
+        ],
+        now=now,
+        hold=hold_of(round_id),
+    )
+
+
+def _publish(services: Services, session: Session, programme: Programme, round_id: int) -> None:
+    """The last chunk's transaction: the round becomes the current one, its messages go."""
+    now = services.clock.now()
+    rounds_store.complete_round(session, round_id, now)
+    outbox.release(session, hold_of(round_id), now)
+    _mend_departures(session, programme, round_id, now)
+
+
+def _mend_departures(session: Session, programme: Programme, round_id: int, now: datetime) -> None:
+    """People who paused, left or were forgotten while the round was being stored.
+
+    They were in the plan, but the usual departure path only sees complete rounds;
+    now that this one is, it runs for them (their buddies are told, intros updated).
+    Someone forgotten took their place in the pair and their held introduction with
+    them: a pair left with one person closes (that person is first in line next
+    round), a group left with two or more gets its introduction again.
+    """
+    for user_id, status in rounds_store.members_not_active(session, round_id, programme.team_id):
+        reason = "left" if status == Status.LEFT else "paused"
+        step_back(session, programme.team_id, user_id, reason, now, programme_id=programme.id)
+    for pair, roles, has_intro in rounds_store.pairs_missing_people(session, round_id):
+        if len(roles) < 2:
+            pair.status, pair.ended_at = "closed", now
+            for user_id in roles:
+                store.add_sit_out(
+                    session, round_id, user_id, "pair_changed", "your buddy wasn't able to continue"
+                )
+        elif not has_intro:
+            owe_intro(session, programme, pair, roles, now, key=f"intro:{pair.id}:again")

@@ -1,0 +1,40 @@
+"""rounds stored in short transactions, shown to members only once complete
+
+Revision ID: 0012
+Revises: 0009
+Create Date: 2026-12-02 09:00:00.000000
+
+- ``pairing_round.completed_at``: set in the transaction that stores a round's
+  last chunk. Until then the round, its pairs (``status = 'pending'``) and its
+  sit-outs are invisible to members, and a crash midway leaves it to be finished.
+  Rounds stored before this migration were complete when they were committed.
+- ``outbox.hold``: messages owed by a change that is not complete yet (a round's
+  introductions and sit-out notes); they are not sent until the hold is released.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("pairing_round", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE pairing_round SET completed_at = created_at")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("hold", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_outbox_hold", ["hold"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_hold")
+        batch_op.drop_column("hold")
+    with op.batch_alter_table("pairing_round", schema=None) as batch_op:
+        batch_op.drop_column("completed_at")
