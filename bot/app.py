@@ -7,6 +7,7 @@ Tests call it with their own settings, clock and Slack fake.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import signal
@@ -264,6 +265,7 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
         if listening is not None:
             listening.server_close()
         raise
+    settle_heap()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -289,6 +291,20 @@ def serve(settings: Settings, identity: BotIdentity | None = None) -> int:
             socket_handler.close()
         bot.close()
     return 0
+
+
+def settle_heap() -> None:
+    """Keep the garbage collector's full passes off everything start-up made.
+
+    What exists once the app is assembled (modules, Bolt, SQLAlchemy's mappers and
+    caches, slack_sdk's models) lives as long as the process. CPython's full
+    collection walks every tracked object and holds the interpreter while it does:
+    measured in ``allybot serve`` during a 10,000-member round, passes of 70-106 ms,
+    each a pause in every request in flight. ``gc.freeze()`` moves what exists now
+    out of the collector's sight, so only what is made later is walked again.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def prepare_database(settings: Settings, team_id: str | None = None) -> Keys:

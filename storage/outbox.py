@@ -10,7 +10,7 @@ from sqlalchemy import Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import MessageRef, OutboxMessage
+from storage.models import MessageRef, OutboxHold, OutboxMessage
 
 
 def enqueue(
@@ -89,15 +89,23 @@ def _row(
     }
 
 
-def release(session: Session, hold: str, now: datetime) -> int:
-    """Let every message held under ``hold`` go, due now; how many there were."""
-    stmt = (
-        update(OutboxMessage)
-        .where(OutboxMessage.hold == hold)
-        .values(hold=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return rows_affected(session.execute(stmt))
+def hold(session: Session, name: str, now: datetime) -> None:
+    """Hold every message that names ``name`` until :func:`release` (idempotent)."""
+    if session.get(OutboxHold, name) is None:
+        session.add(OutboxHold(name=name, created_at=now))
+        session.flush()
+
+
+def release(session: Session, name: str) -> bool:
+    """Let the messages held under ``name`` go (one row deleted, none rewritten)."""
+    stmt = delete(OutboxHold).where(OutboxHold.name == name)
+    return bool(rows_affected(session.execute(stmt)))
+
+
+def _not_held() -> Any:
+    """Rows whose hold, if any, has been released."""
+    held = select(OutboxHold.name).where(OutboxHold.name == OutboxMessage.hold).exists()
+    return or_(OutboxMessage.hold.is_(None), ~held)
 
 
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
@@ -123,8 +131,8 @@ def claim_due(
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
-            OutboxMessage.hold.is_(None),
             OutboxMessage.next_attempt_at <= now,
+            _not_held(),
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -263,7 +271,7 @@ def rows(session: Session, status: str | None = None) -> Sequence[OutboxMessage]
 def next_due_at(session: Session) -> datetime | None:
     return session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == "pending", OutboxMessage.hold.is_(None)
+            OutboxMessage.status == "pending", _not_held()
         )
     )
 

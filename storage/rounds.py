@@ -18,9 +18,45 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import Member, OutboxMessage
+from storage.models import Member, OutboxMessage, ProgrammeMember
 from storage.pairing import HAPPENED, PENDING
-from storage.pairing_models import Pair, PairingRound, PairParticipant, SitOut
+from storage.pairing_models import OrgProfile, Pair, PairingRound, PairParticipant, SitOut
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What planning needs of an active member (plain values, no ORM objects)."""
+
+    user_id: str
+    role: str
+    tz_offset_seconds: int
+    department: str | None
+    manager_id: str | None
+
+
+def active_for_planning(session: Session, programme_id: int) -> list[Planned]:
+    """The programme's active members with their org data, as plain rows.
+
+    Plain rows because a programme may have tens of thousands: ORM objects for
+    each cost the serving process several times the time and garbage.
+    """
+    stmt = (
+        select(
+            Member.user_id,
+            Member.role,
+            Member.tz_offset_seconds,
+            OrgProfile.department,
+            OrgProfile.manager_id,
+        )
+        .join(ProgrammeMember, ProgrammeMember.member_id == Member.id)
+        .outerjoin(
+            OrgProfile,
+            (OrgProfile.team_id == Member.team_id) & (OrgProfile.user_id == Member.user_id),
+        )
+        .where(ProgrammeMember.programme_id == programme_id, Member.status == "active")
+        .order_by(Member.user_id)
+    )
+    return [Planned(*row) for row in session.execute(stmt).all()]
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,31 @@ def add_pending_pairs(
         ],
     )
     return ids
+
+
+def pairs_without_intro(session: Session, round_id: int) -> list[tuple[int, dict[str, str]]]:
+    """The round's stored pairs not yet owed their introduction: (pair id, roles)."""
+    ids = list(
+        session.scalars(
+            select(Pair.id)
+            .where(Pair.round_id == round_id, Pair.intro_ref.is_(None))
+            .order_by(Pair.id)
+        )
+    )
+    if not ids:
+        return []
+    roles: dict[int, dict[str, str]] = {pair_id: {} for pair_id in ids}
+    for p in session.scalars(select(PairParticipant).where(PairParticipant.pair_id.in_(ids))):
+        roles[p.pair_id][p.user_id] = p.role
+    return [(pair_id, roles[pair_id]) for pair_id in ids]
+
+
+def without_intro(session: Session, pair_ids: Sequence[int]) -> set[int]:
+    """Which of these pairs have no introduction yet."""
+    if not pair_ids:
+        return set()
+    stmt = select(Pair.id).where(Pair.id.in_(list(pair_ids)), Pair.intro_ref.is_(None))
+    return set(session.scalars(stmt))
 
 
 def set_intro_refs(session: Session, refs: dict[int, str]) -> None:

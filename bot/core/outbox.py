@@ -148,6 +148,8 @@ def send_many(
     """Owe many new messages in one statement (a round's introductions, a chunk at a
     time). Their dedupe keys must be new: a clash rolls the caller's transaction back.
     ``hold`` keeps them unsent until :func:`release` (the round is complete)."""
+    if hold is not None:
+        store.hold(session, hold, now)
     store.enqueue_many(
         session,
         [
@@ -166,9 +168,9 @@ def send_many(
     )
 
 
-def release(session: Session, hold: str, now: datetime) -> int:
-    """Send the messages held under ``hold`` (due now); how many there were."""
-    return store.release(session, hold, now)
+def release(session: Session, hold: str) -> bool:
+    """Send the messages held under ``hold`` (they are due from when they were owed)."""
+    return store.release(session, hold)
 
 
 def update_message(

@@ -89,72 +89,103 @@ def write_pending(
     keep_lease: Callable[[Session], bool] | None = None,
     pause: float = CHUNK_PAUSE_SECONDS,
 ) -> bool:
-    """Store what is left of the round, a chunk per transaction; True once complete.
+    """Store what is left of the round, a chunk at a time; True once complete.
 
-    ``keep_lease`` renews the caller's lease in each chunk's transaction; when it
-    says the lease was lost (another instance took the round over), this stops.
+    A chunk of groups takes two short transactions: the pairs (which gives their
+    ids), then their introductions, rendered in between with no transaction open.
+    Pairs stored without an introduction (a crash between the two) get it first.
+    ``keep_lease`` renews the caller's lease in each transaction; when it says the
+    lease was lost (another instance took the round over), this stops.
     """
-    plan: PlanToStore | None = None  # read once: it does not change while pending
+    with services.db.read() as session:  # read once, outside any lock: it does not change
+        plan = PlanToStore.from_report(rounds_store.pending_plan(session, round_id, PENDING))
     while True:
         with services.db.transaction() as session:
-            state = rounds_store.lock_round(session, round_id)
-            if state is None:
-                return False
-            if state.completed_at is not None:
-                return True
-            if keep_lease is not None and not keep_lease(session):
-                return False
-            if plan is None:
-                stored = rounds_store.pending_plan(session, round_id, PENDING)
-                plan = PlanToStore.from_report(stored)
-            done = _store_next_chunk(services, session, state, plan)
-        if done:
+            state = _locked(session, round_id, keep_lease)
+            if state is None or state.completed_at is not None:
+                return state is not None
+            new_pairs = _store_next_chunk(services, session, state, plan)
+            team_id = _team(session, state)
+        if new_pairs is None:
             return True
+        if new_pairs:
+            messages, refs = owed_intros(new_pairs)  # the costly part, with no lock held
+            with services.db.transaction() as session:
+                state = _locked(session, round_id, keep_lease)
+                if state is None or state.completed_at is not None:
+                    return state is not None
+                _store_intros(session, team_id, round_id, messages, refs, state.created_at)
+        services.db.checkpoint()  # copy the round's pages home between chunks, not inside one
         time.sleep(pause)
+
+
+def _locked(
+    session: Session, round_id: int, keep_lease: Callable[[Session], bool] | None
+) -> rounds_store.RoundState | None:
+    """The round under its row lock, or None when it is gone or our lease was lost."""
+    state = rounds_store.lock_round(session, round_id)
+    if state is None or (state.completed_at is None and keep_lease and not keep_lease(session)):
+        return None
+    return state
+
+
+def _team(session: Session, state: rounds_store.RoundState) -> str:
+    programme = store.programme(session, state.programme_id)
+    if programme is None:
+        raise LookupError(f"no programme {state.programme_id}")
+    return programme.team_id
 
 
 def _store_next_chunk(
     services: Services, session: Session, state: rounds_store.RoundState, plan: PlanToStore
-) -> bool:
-    """One chunk, in the caller's transaction; when it was the last, publish the round."""
+) -> list[tuple[int, dict[str, str]]] | None:
+    """The next step, in the caller's transaction: the pairs still owed an introduction
+    (just stored, or left so by a crash), or [] after a chunk of sit-outs, or None once
+    everything was stored and the round published."""
     round_id = state.id
-    programme = store.programme(session, state.programme_id)
-    if programme is None:
-        raise LookupError(f"no programme {state.programme_id}")
+    owed = rounds_store.pairs_without_intro(session, round_id)
+    if owed:
+        return owed
     groups_done, sat_out_done = rounds_store.stored_so_far(session, round_id)
     if groups_done < len(plan.groups):
         part = plan.groups[groups_done : groups_done + CHUNK]
-        _store_groups(session, programme, round_id, part, state.created_at)
-        groups_done += len(part)
-    elif sat_out_done < len(plan.sat_out):
+        ids = rounds_store.add_pending_pairs(
+            session,
+            round_id=round_id,
+            programme_id=state.programme_id,
+            groups=[(kind_of(roles), roles) for roles in part],
+            now=state.created_at,
+        )
+        return list(zip(ids, part, strict=True))
+    programme = store.programme(session, state.programme_id)
+    assert programme is not None
+    if sat_out_done < len(plan.sat_out):
         part_out = plan.sat_out[sat_out_done : sat_out_done + CHUNK]
         _store_sat_out(session, programme, round_id, part_out, plan.notices, state.created_at)
-        sat_out_done += len(part_out)
-    if groups_done < len(plan.groups) or sat_out_done < len(plan.sat_out):
-        return False
+        return []
     _publish(services, session, programme, round_id)
     rounds_store.drop_pending_plan(session, round_id, PENDING)
-    return True
+    return None
 
 
-def _store_groups(
+def _store_intros(
     session: Session,
-    programme: Programme,
+    team_id: str,
     round_id: int,
-    groups: Sequence[dict[str, str]],
+    messages: list[outbox.Owed],
+    refs: dict[int, str],
     now: datetime,
 ) -> None:
-    ids = rounds_store.add_pending_pairs(
-        session,
-        round_id=round_id,
-        programme_id=programme.id,
-        groups=[(kind_of(roles), roles) for roles in groups],
-        now=now,
-    )
-    messages, refs = owed_intros(list(zip(ids, groups, strict=True)))
-    rounds_store.set_intro_refs(session, refs)
+    """Owe the rendered introductions of pairs that still have none (held)."""
+    still = rounds_store.without_intro(session, list(refs))
+    keep = {pair_id: ref for pair_id, ref in refs.items() if pair_id in still}
+    rounds_store.set_intro_refs(session, keep)
     outbox.send_many(
-        session, team_id=programme.team_id, messages=messages, now=now, hold=hold_of(round_id)
+        session,
+        team_id=team_id,
+        messages=[m for m in messages if m.ref in keep.values()],
+        now=now,
+        hold=hold_of(round_id),
     )
 
 
@@ -189,7 +220,7 @@ def _publish(services: Services, session: Session, programme: Programme, round_i
     """The last chunk's transaction: the round becomes the current one, its messages go."""
     now = services.clock.now()
     rounds_store.complete_round(session, round_id, now)
-    outbox.release(session, hold_of(round_id), now)
+    outbox.release(session, hold_of(round_id))
     _mend_departures(session, programme, round_id, now)
 
 

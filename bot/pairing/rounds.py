@@ -63,8 +63,7 @@ class RoundOutcome:
 def _inputs(
     session: Session, programme: Programme
 ) -> tuple[list[engine.Member], engine.Rules, engine.History]:
-    rows = store.programme_members(session, programme.id)
-    active = [(m, o) for m, o in rows if m.status == "active"]
+    active = rounds_store.active_for_planning(session, programme.id)
     personal: dict[str, set[str]] = {}
     never_pairs: set[frozenset[str]] = set()
     always_pairs: set[frozenset[str]] = set()
@@ -83,12 +82,12 @@ def _inputs(
         engine.Member(
             user_id=m.user_id,
             role="colleague" if m.role == "colleague" else "ally",
-            department=o.department if o else None,
+            department=m.department,
             utc_offset_minutes=m.tz_offset_seconds // 60,
-            manager_id=o.manager_id if o else None,
+            manager_id=m.manager_id,
             never=frozenset(personal.get(m.user_id, ())),
         )
-        for m, o in active
+        for m in active
     ]
     rounds = store.recent_rounds(session, programme.id, programme.repeat_window)
     age = {r.id: i + 1 for i, r in enumerate(rounds)}
