@@ -4,15 +4,17 @@ Why: a round for 10,000 members used to be written in one transaction that held
 SQLite's write lock for seconds, so every request that wanted to write waited
 (or gave up with "busy"). Here the plan, once the period is claimed, waits in
 the round's ``report`` under :data:`PENDING`, and :func:`write_pending` stores it
-:data:`CHUNK` groups (or sit-outs) per transaction, each chunk a few statements
-(:mod:`storage.rounds`), with a short pause in between so requests get the
-database and the interpreter.
+:data:`CHUNK` groups at a time: the pairs in one short transaction (a few
+statements, :mod:`storage.rounds`), their introductions rendered with no
+transaction open, then owed in another; sit-outs a chunk per transaction. Each
+holds the write lock for about 10 ms, and a short pause between chunks leaves
+requests the database and the interpreter.
 
 Nothing is visible before the end: pairs are stored ``pending``, the round has
-no ``completed_at``, and its introductions and sit-out notes are held in the
-outbox (``hold = "round:<id>"``). The transaction of the last chunk activates
-the pairs, marks the round complete and releases the messages; members see the
-whole round at once or nothing.
+no ``completed_at``, and its introductions and sit-out notes name the outbox
+hold ``round:<id>``, which keeps them unsent. The transaction that stores the
+last chunk activates the pairs, marks the round complete and releases the hold
+(deletes its one row); members see the whole round at once or nothing.
 
 A crash between chunks (or inside one, which rolls that chunk back) leaves the
 round incomplete; whoever runs the period's round next (the scheduler's next
@@ -23,7 +25,6 @@ never store a group twice.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,8 +42,6 @@ from bot.pairing.notices import sit_out_text
 from storage import pairing as store
 from storage import rounds as rounds_store
 from storage.models import Programme
-
-log = logging.getLogger(__name__)
 
 #: Where a round's report keeps the part of its plan still to be stored.
 PENDING = "pending"

@@ -235,6 +235,46 @@ def test_a_member_who_paused_while_the_round_was_stored_is_stepped_back_when_it_
     assert closed
 
 
+def test_someone_forgotten_while_the_round_was_stored_leaves_no_pairing_behind(
+    app: AllyBot,
+    slack: PayloadSender,
+    slack_fake: SlackFake,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Their held introduction went with them; their buddy is not left in a live pair
+    with nobody, nor sent an introduction naming someone who asked to be forgotten."""
+    enrol(slack, allies=ALLIES, colleagues=COLLEAGUES)
+    monkeypatch.setattr(round_writer, "CHUNK", 2)
+    gone: list[tuple[str, str, int]] = []
+
+    def forget_one_between_chunks(_seconds: float) -> None:
+        if gone:
+            return
+        with app.services.db.read() as s:
+            pair_id = s.scalars(select(Pair.id).order_by(Pair.id).limit(1)).one()
+            users = sorted(
+                s.scalars(select(PairParticipant.user_id).where(PairParticipant.pair_id == pair_id))
+            )
+        assert len(users) == 2
+        gone.append((users[0], users[1], pair_id))
+        slack.command(users[0], "forget confirm")
+
+    monkeypatch.setattr(round_writer.time, "sleep", forget_one_between_chunks)
+    assert "Round created" in rounds.run_now(
+        app.services, slack.team_id, None, ADMIN, dry_run=False
+    )
+    forgotten, buddy, pair_id = gone[0]
+    with app.services.db.read() as s:
+        assert s.get(Pair, pair_id).status == "closed"
+        assert store.current_pairs_of(s, slack.team_id, buddy) == []
+        assert buddy in store.sat_out_in_round(s, s.get(Pair, pair_id).round_id)  # first in line
+    deliver(app, clock)
+    sent = [c.args for c in slack_fake.calls("chat.postMessage") if c.ok]
+    assert not any(forgotten in str(args) for args in sent)
+    assert round_state(app)["incomplete"] == 0
+
+
 def test_kill_9_mid_write_leaves_no_visible_half_round_and_a_rerun_completes_it(tmp_path: Path):
     """``allybot pair`` killed with SIGKILL while it stores a 3,000-member round."""
     from benchmarks.http_load import bulk_members
