@@ -153,7 +153,7 @@ def preview(services: Services, programme_id: int, seed: int = 0) -> RoundOutcom
     with services.db.read() as session:
         programme = _programme(session, programme_id)
         members, rules, history = _inputs(session, programme)
-    plan = engine.plan_round(members, rules, history, seed)
+    plan = planner.plan(members, rules, history, seed)  # large: not in this process
     return _describe(plan, {m.user_id: m.role for m in members})
 
 
