@@ -9,20 +9,26 @@ go, and it says what happened, instead of sitting there as a dead end.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
-from bot.pairing.views import ended_intro_blocks, intro_blocks, intro_text
+from bot.pairing.views import (
+    ended_intro_blocks,
+    intro_blocks,
+    intro_payloads,
+    intro_text,
+    kind_of,
+)
 from storage.models import Programme
 from storage.pairing_models import Pair
 
-
-def kind_of(roles: dict[str, str]) -> str:
-    """A group with a colleague is a buddy pair; allies alone are peers."""
-    return "buddy" if "colleague" in roles.values() else "peer"
+#: An introduction's text and blocks.
+Payload = tuple[str, list[dict[str, Any]]]
+__all__ = ["Payload", "kind_of", "owe_intro", "owed_intros", "refresh_intro", "retire_intro"]
 
 
 def owe_intro(
@@ -57,20 +63,22 @@ def owe_intro(
 
 def owed_intros(
     pairs: Sequence[tuple[int, dict[str, str]]],
+    render: Callable[[Sequence[tuple[int, dict[str, str]]]], list[Payload]] = intro_payloads,
 ) -> tuple[list[outbox.Owed], dict[int, str]]:
     """A round's introductions for new pairs ``(pair id, roles)``: the messages to owe
     at once (:func:`bot.core.outbox.send_many`) and each pair's intro ref. Keys and
-    refs are those :func:`owe_intro` gives a round's pair."""
+    refs are those :func:`owe_intro` gives a round's pair. ``render`` makes the text
+    and blocks (:func:`~bot.pairing.views.intro_payloads`, maybe in another process)."""
     messages: list[outbox.Owed] = []
     refs: dict[int, str] = {}
-    for pair_id, roles in pairs:
+    for (pair_id, roles), (text, blocks) in zip(pairs, render(pairs), strict=True):
         refs[pair_id] = f"intro:{pair_id}:{secrets.token_hex(6)}"
         messages.append(
             outbox.Owed(
                 kind="group_dm",
                 user_ids=sorted(roles),
-                text=intro_text(roles),
-                blocks=[b.to_dict() for b in intro_blocks(pair_id, kind_of(roles), roles)],
+                text=text,
+                blocks=blocks,
                 dedupe_key=f"intro:{pair_id}",
                 ref=refs[pair_id],
             )

@@ -1,38 +1,102 @@
-"""Plan a large round in another process, so the serving process keeps answering.
+"""A large round's computing in another process, so the serving process keeps answering.
 
-Why: the engine is pure computation. Planning 10,000 members in the process that
-serves Slack held the interpreter lock for seconds, and every request that
-arrived meanwhile waited its turn (p99 over a second). The engine imports
-neither Slack nor SQLAlchemy and works on plain frozen dataclasses, so it runs
-as well in a fresh interpreter: it is handed the members, rules and history and
-hands back the :class:`~bot.pairing.engine.RoundPlan`, both pickled.
+Why: planning 10,000 members, and rendering their introductions, is pure
+computation. Done in the process that serves Slack it held the interpreter lock
+for seconds, and every request that arrived meanwhile waited its turn (p99 over
+a second). The engine imports neither Slack nor SQLAlchemy and works on plain
+frozen dataclasses, and :func:`~bot.pairing.views.intro_payloads` turns plain
+(pair id, roles) into plain text and dicts, so both run as well in a fresh
+interpreter: a :class:`Worker` hands them their inputs and takes back their
+results, pickled.
 
 The process is started with ``spawn`` (a clean interpreter: no copy of the
-server's threads, locks or database connections, as ``fork`` would make) for one
-round and stopped after it; rounds are rare, and nothing sits idle in between.
-Small programmes are planned here: starting an interpreter and importing numpy
-and scipy costs more than planning a few hundred members does.
+server's threads, locks or database connections, as ``fork`` would make) for
+one round and stopped after it; rounds are rare, and nothing sits idle in
+between. It runs at a lower CPU priority, so on a busy machine the serving
+process gets a core first and the round takes a little longer. Small rounds are
+computed here: starting an interpreter and importing numpy and scipy costs more
+than planning a few hundred members does.
+
+Like every ``spawn``, the new interpreter imports the main module of the program
+that started it (``python -m bot`` and the ``allybot`` script are safe to import).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
 
 from bot.pairing import engine
+from bot.pairing.intros import Payload
+from bot.pairing.views import intro_payloads
 
-#: From this many members on, a round is planned in a separate process.
+#: From this many members (or groups to introduce) on, the work goes to another process.
 SEPARATE_PROCESS_FROM = 1000
+#: How much less CPU priority the other process has (``nice``).
+NICENESS = 5
+
+
+def _second_in_line() -> None:
+    """In the worker: let the serving process have a busy core first."""
+    os.nice(NICENESS)
+
+
+class Worker:
+    """Where one round's plan and introductions are computed (a context manager)."""
+
+    def __init__(self, size: int) -> None:
+        self._pool = (
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_second_in_line,
+            )
+            if size >= SEPARATE_PROCESS_FROM
+            else None
+        )
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def separate(self) -> bool:
+        """Whether the work happens in another process."""
+        return self._pool is not None
+
+    def plan(
+        self,
+        members: Sequence[engine.Member],
+        rules: engine.Rules,
+        history: engine.History,
+        seed: int,
+    ) -> engine.RoundPlan:
+        """The engine's plan for these inputs; the same whichever process made it."""
+        if self._pool is None:
+            return engine.plan_round(list(members), rules, history, seed)
+        return self._pool.submit(engine.plan_round, list(members), rules, history, seed).result()
+
+    def intro_payloads(self, pairs: Sequence[tuple[int, dict[str, str]]]) -> list[Payload]:
+        """Text and blocks of each new pair's introduction (see ``views.intro_payloads``)."""
+        if self._pool is None:
+            return intro_payloads(pairs)
+        return self._pool.submit(intro_payloads, list(pairs)).result()
 
 
 def plan(
     members: Sequence[engine.Member], rules: engine.Rules, history: engine.History, seed: int
 ) -> engine.RoundPlan:
-    """The engine's plan for these inputs; the same whichever process made it."""
-    if len(members) < SEPARATE_PROCESS_FROM:
-        return engine.plan_round(list(members), rules, history, seed)
-    with ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn")
-    ) as planner:
-        return planner.submit(engine.plan_round, list(members), rules, history, seed).result()
+    """One plan, computed where :class:`Worker` would (a preview)."""
+    with Worker(len(members)) as worker:
+        return worker.plan(members, rules, history, seed)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from bot.core import outbox
 from bot.core.services import Services
 from bot.membership.members import Status
+from bot.pairing import planner
 from bot.pairing.changes import step_back
 from bot.pairing.intros import kind_of, owe_intro, owed_intros
 from bot.pairing.notices import sit_out_text
@@ -47,8 +48,9 @@ from storage.models import Programme
 PENDING = "pending"
 #: Groups (or sit-outs) stored per transaction.
 CHUNK = 200
-#: Pause between two chunks: requests waiting for the database go first anyway
-#: (:mod:`storage.writers`), this also leaves them the interpreter.
+#: Shortest pause between two chunks (each pause also lasts as long as the chunk
+#: took): requests waiting for the database go first anyway (:mod:`storage.writers`),
+#: this also leaves them the interpreter and the cores.
 CHUNK_PAUSE_SECONDS = 0.02
 
 
@@ -87,6 +89,7 @@ def write_pending(
     *,
     keep_lease: Callable[[Session], bool] | None = None,
     pause: float = CHUNK_PAUSE_SECONDS,
+    worker: planner.Worker | None = None,
 ) -> bool:
     """Store what is left of the round, a chunk at a time; True once complete.
 
@@ -94,11 +97,28 @@ def write_pending(
     ids), then their introductions, rendered in between with no transaction open.
     Pairs stored without an introduction (a crash between the two) get it first.
     ``keep_lease`` renews the caller's lease in each transaction; when it says the
-    lease was lost (another instance took the round over), this stops.
+    lease was lost (another instance took the round over), this stops. ``worker``
+    renders the introductions (the planning one, or one of its own sized to the
+    round).
     """
     with services.db.read() as session:  # read once, outside any lock: it does not change
         plan = PlanToStore.from_report(rounds_store.pending_plan(session, round_id, PENDING))
+    if worker is None:
+        with planner.Worker(len(plan.groups)) as own:
+            return _write(services, round_id, plan, keep_lease, pause, own)
+    return _write(services, round_id, plan, keep_lease, pause, worker)
+
+
+def _write(
+    services: Services,
+    round_id: int,
+    plan: PlanToStore,
+    keep_lease: Callable[[Session], bool] | None,
+    pause: float,
+    worker: planner.Worker,
+) -> bool:
     while True:
+        started = time.monotonic()
         with services.db.transaction() as session:
             state = _locked(session, round_id, keep_lease)
             if state is None or state.completed_at is not None:
@@ -108,14 +128,17 @@ def write_pending(
         if new_pairs is None:
             return True
         if new_pairs:
-            messages, refs = owed_intros(new_pairs)  # the costly part, with no lock held
+            # The costly part: with no lock held, and for a large round in another process.
+            messages, refs = owed_intros(new_pairs, worker.intro_payloads)
             with services.db.transaction() as session:
                 state = _locked(session, round_id, keep_lease)
                 if state is None or state.completed_at is not None:
                     return state is not None
                 _store_intros(session, team_id, round_id, messages, refs, state.created_at)
         services.db.checkpoint()  # copy the round's pages home between chunks, not inside one
-        time.sleep(pause)
+        # Rest at least as long as the chunk took: the round gets half the machine at
+        # most (its database server's share included), requests the rest.
+        time.sleep(max(pause, time.monotonic() - started))
 
 
 def _locked(

@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -257,7 +258,36 @@ def _make_round(
         paused = _pause_ignorers(session, _programme(session, programme_id), now)
     with services.db.read() as session:
         members, rules, history = _inputs(session, _programme(session, programme_id))
-    plan = planner.plan(members, rules, history, seed)
+    with planner.Worker(len(members)) as worker:
+        return _plan_and_store(
+            services,
+            programme_id,
+            period,
+            created_by,
+            seed,
+            now,
+            paused,
+            (members, rules, history),
+            worker,
+            keep_lease,
+        )
+
+
+def _plan_and_store(
+    services: Services,
+    programme_id: int,
+    period: str,
+    created_by: str,
+    seed: int,
+    now: datetime,
+    paused: list[str],
+    inputs: tuple[list[engine.Member], engine.Rules, engine.History],
+    worker: planner.Worker,
+    keep_lease: Callable[[Session], bool],
+) -> RoundOutcome:
+    """Plan (in ``worker``), claim the period, and store the plan chunk by chunk."""
+    members, rules, history = inputs
+    plan = worker.plan(members, rules, history, seed)
     log.debug("planned a round for programme %s: %s", programme_id, plan.method)
     described = _describe(plan, {m.user_id: m.role for m in members})
     to_store = round_writer.PlanToStore(
@@ -291,7 +321,7 @@ def _make_round(
         if taken is None:
             raise
         return RoundOutcome(taken.id, False, [], [], 0, [], [])
-    done = round_writer.write_pending(services, round_id, keep_lease=keep_lease)
+    done = round_writer.write_pending(services, round_id, keep_lease=keep_lease, worker=worker)
     return RoundOutcome(
         round_id,
         done,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -91,6 +92,23 @@ def starters_for(pair_id: int, kind: str = "buddy", n: int = 3) -> list[str]:
         if len(chosen) == n:
             break
     return chosen
+
+
+def kind_of(roles: dict[str, str]) -> str:
+    """A group with a colleague is a buddy pair; allies alone are peers."""
+    return "buddy" if "colleague" in roles.values() else "peer"
+
+
+def intro_payloads(
+    pairs: Sequence[tuple[int, dict[str, str]]],
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each new pair's introduction as text and blocks (plain dicts), for pairs
+    ``(pair id, roles)``. Plain data in and out, so a large round's introductions
+    can be rendered in another process (:mod:`bot.pairing.planner`)."""
+    return [
+        (intro_text(roles), [b.to_dict() for b in intro_blocks(pair_id, kind_of(roles), roles)])
+        for pair_id, roles in pairs
+    ]
 
 
 def intro_text(roles: dict[str, str]) -> str:
