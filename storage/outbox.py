@@ -24,13 +24,11 @@ def enqueue(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     ref: str | None = None,
-    hold: str | None = None,
 ) -> OutboxMessage | None:
     """Add a row in the caller's transaction; None when ``dedupe_key`` already exists.
 
     ``ref`` names the message: once sent, its channel and ts are kept under that
     name (:func:`remember_message`) so an ``update`` row can change it later.
-    ``hold`` keeps it unsent until :func:`release` is called with the same value.
     """
     if dedupe_key is not None:
         existing = session.scalar(
@@ -49,7 +47,6 @@ def enqueue(
         next_attempt_at=not_before or now,
         created_at=now,
         ref=ref,
-        hold=hold,
     )
     session.add(row)
     session.flush()
@@ -58,7 +55,8 @@ def enqueue(
 
 def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add many new rows at once (one statement): ``rows`` hold :func:`enqueue`'s
-    fields. Their dedupe keys must be new; a clash raises, rolling the caller back."""
+    fields, and a ``hold`` (see :func:`hold`). Their dedupe keys must be new; a clash
+    raises, rolling the caller back."""
     if rows:
         session.execute(insert(OutboxMessage), [_row(**r) for r in rows])
 

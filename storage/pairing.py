@@ -176,7 +176,7 @@ def add_round(session: Session, round_: PairingRound) -> PairingRound:
 
 def round_for_update(session: Session, round_id: int) -> PairingRound | None:
     """The round, locked against a concurrent writer of its chunks (PostgreSQL)."""
-    return session.get(PairingRound, round_id, with_for_update=True, populate_existing=True)
+    return session.get(PairingRound, round_id, with_for_update=True)
 
 
 def recent_rounds(session: Session, programme_id: int, limit: int) -> Sequence[PairingRound]:

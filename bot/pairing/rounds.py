@@ -170,7 +170,7 @@ def _programme(session: Session, programme_id: int) -> Programme:
 ROUND_LEASE = timedelta(minutes=2)
 #: How long a manual run waits for another instance that is making the same round.
 WAIT_FOR_OTHER_SECONDS = 120.0
-_POLL_SECONDS = 0.1
+_POLL_SECONDS = 0.5
 
 
 def _lease_name(programme_id: int, period: str) -> str:
