@@ -5,7 +5,9 @@ behave the same under Bolt's worker threads and several bot instances.
 
 On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` so two
 threads can never both hold a read lock and then deadlock upgrading it; reads
-use a plain deferred ``BEGIN`` and, thanks to WAL, never block writers.
+use a plain deferred ``BEGIN`` and, thanks to WAL, never block writers. The
+writers of one process queue for SQLite's single write lock in arrival order
+(:mod:`storage.writers`) rather than poll for it in SQLite's busy handler.
 
 A request from Slack must be answered within three seconds, and its answer must
 match what was saved. :meth:`Database.request_scope` bounds how long every
@@ -20,6 +22,7 @@ that key and rolls back its effect (:class:`Replayed`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -34,10 +37,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from storage.models import RequestReplay
+from storage.writers import WriterQueue
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+#: Connections kept open by default (the command line, tests); the app sizes its own
+#: pool to the threads that can hold a connection at once (``bot.app``).
+POOL_SIZE = 10
 #: Error texts (lower case) meaning "waited for a lock and gave up".
 _BUSY_SIGNS = ("locked", "lock timeout", "statement timeout", "canceling statement")
 
@@ -99,8 +106,10 @@ def _postgres_setup(engine: Engine) -> None:
         scope = _scope.get()
         if scope is not None and scope.deadline is not None:
             ms = _wait_ms(0)
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+            # One round trip for both (no parameters: psycopg sends it as one query).
+            conn.exec_driver_sql(
+                f"SET LOCAL lock_timeout = {ms}; SET LOCAL statement_timeout = {ms}"
+            )
 
 
 #: Rows that record a request rather than carry out its effect.
@@ -148,18 +157,36 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self.url = url
+        self._busy_timeout_ms = busy_timeout_ms
         # hide_parameters: an error (and so a log line) names the statement, never the
         # values bound to it, which may be someone's feedback or journal entry.
-        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        # The pool holds as many connections as threads may use at once, and a few
+        # more are allowed briefly: a connection opened beyond the pool is closed
+        # again when returned, so a pool smaller than the load opens (and, on
+        # PostgreSQL, forks a server process for) a connection per request.
+        kwargs: dict[str, Any] = {
+            "echo": echo,
+            "hide_parameters": True,
+            "pool_size": pool_size,
+            "max_overflow": 20,
+        }
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs["pool_pre_ping"] = True
         self.engine = create_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        #: SQLite writers of this process queue here before asking for SQLite's lock
+        #: (see :mod:`storage.writers`); PostgreSQL locks rows, not the database.
+        self._writers = WriterQueue() if self.is_sqlite else None
         if self.is_sqlite:
             _sqlite_setup(self.engine, busy_timeout_ms)
         else:
@@ -197,6 +224,9 @@ class Database:
         Raises :class:`StorageBusy` when a lock was not granted in time and
         :class:`Replayed` when the request's replay key was already written.
         """
+        writers = self._writers
+        if writers is not None and not writers.acquire(_wait_ms(self._busy_timeout_ms) / 1000):
+            raise StorageBusy("the database is busy")
         session = self._writer()
         scope = _scope.get()
         try:
@@ -218,6 +248,8 @@ class Database:
             raise
         finally:
             session.close()
+            if writers is not None:
+                writers.release()
 
     @staticmethod
     def _claim(session: Session, scope: _Scope) -> None:
@@ -251,6 +283,27 @@ class Database:
         except Exception:
             log.warning("database ping failed", exc_info=True)
             return False
+
+    def checkpoint(self) -> None:
+        """SQLite: copy what the write-ahead log holds back into the database file now.
+
+        A long series of writes (a round stored in chunks) otherwise has SQLite do
+        it inside whichever commit fills the log past its threshold, while that
+        writer still holds the write lock and the others wait. A ``PASSIVE``
+        checkpoint takes no write lock and stops at frames a reader still needs.
+        Nothing to do on PostgreSQL.
+        """
+        if not self.is_sqlite:
+            return
+        raw = self.engine.raw_connection()  # outside any BEGIN: a checkpoint needs that
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cur.close()
+        except (OperationalError, sqlite3.OperationalError):
+            log.debug("checkpoint skipped: the database is busy")
+        finally:
+            raw.close()
 
     def forget_deleted(self, tables: list[str], *, background: bool = False) -> None:
         """Ask the database to drop the bytes of rows just deleted from ``tables``.

@@ -166,6 +166,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_ref", "ref"),
+        Index("ix_outbox_hold", "hold"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,6 +186,21 @@ class OutboxMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(255))
     ref: Mapped[str | None] = mapped_column(String(64))
+    #: The change that owes this message (a round being stored in chunks): while an
+    #: :class:`OutboxHold` of that name exists, the message is not sent.
+    hold: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxHold(Base):
+    """A change still being stored: messages naming it (``OutboxMessage.hold``) wait.
+
+    Released by deleting this one row, however many messages it holds.
+    """
+
+    __tablename__ = "outbox_hold"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class MessageRef(Base):

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import MessageRef, OutboxMessage
+from storage.models import MessageRef, OutboxHold, OutboxMessage
 
 
 def enqueue(
@@ -53,6 +53,60 @@ def enqueue(
     return row
 
 
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add many new rows at once (one statement): ``rows`` hold :func:`enqueue`'s
+    fields, and a ``hold`` (see :func:`hold`). Their dedupe keys must be new; a clash
+    raises, rolling the caller back."""
+    if rows:
+        session.execute(insert(OutboxMessage), [_row(**r) for r in rows])
+
+
+def _row(
+    *,
+    team_id: str,
+    kind: str,
+    recipients: Sequence[str],
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    ref: str | None = None,
+    hold: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "recipients": ",".join(recipients),
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+        "ref": ref,
+        "hold": hold,
+    }
+
+
+def hold(session: Session, name: str, now: datetime) -> None:
+    """Hold every message that names ``name`` until :func:`release` (idempotent)."""
+    if session.get(OutboxHold, name) is None:
+        session.add(OutboxHold(name=name, created_at=now))
+        session.flush()
+
+
+def release(session: Session, name: str) -> bool:
+    """Let the messages held under ``name`` go (one row deleted, none rewritten)."""
+    stmt = delete(OutboxHold).where(OutboxHold.name == name)
+    return bool(rows_affected(session.execute(stmt)))
+
+
+def _not_held() -> Any:
+    """Rows whose hold, if any, has been released."""
+    held = select(OutboxHold.name).where(OutboxHold.name == OutboxMessage.hold).exists()
+    return or_(OutboxMessage.hold.is_(None), ~held)
+
+
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` are already on an outbox row (owed before, sent or not)."""
     if not keys:
@@ -77,6 +131,7 @@ def claim_due(
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.next_attempt_at <= now,
+            _not_held(),
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -214,7 +269,9 @@ def rows(session: Session, status: str | None = None) -> Sequence[OutboxMessage]
 
 def next_due_at(session: Session) -> datetime | None:
     return session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending", _not_held()
+        )
     )
 
 

@@ -24,6 +24,10 @@ from storage.pairing_models import (
 #: Pairs that took place: counted for repeats, quarter caps and ignored intros.
 #: (``removed`` pairs were taken back by admins; ``closed`` ones lost a member.)
 HAPPENED = ("active", "ended")
+#: A pair whose round is still being stored: nobody sees it until the round is complete.
+PENDING = "pending"
+#: Rounds members may see: stored completely.
+COMPLETE = PairingRound.completed_at.is_not(None)
 
 # -- programmes -------------------------------------------------------------------
 
@@ -176,9 +180,10 @@ def round_for_update(session: Session, round_id: int) -> PairingRound | None:
 
 
 def recent_rounds(session: Session, programme_id: int, limit: int) -> Sequence[PairingRound]:
+    """The programme's last ``limit`` complete rounds, newest first."""
     stmt = (
         select(PairingRound)
-        .where(PairingRound.programme_id == programme_id)
+        .where(PairingRound.programme_id == programme_id, COMPLETE)
         .order_by(PairingRound.id.desc())
         .limit(limit)
     )
@@ -239,7 +244,9 @@ def add_sit_out(session: Session, round_id: int, user_id: str, code: str, reason
 
 
 def pair(session: Session, pair_id: int) -> Pair | None:
-    return session.get(Pair, pair_id)
+    """The pair, unless its round is still being stored (then nobody may see it)."""
+    found = session.get(Pair, pair_id)
+    return None if found is None or found.status == PENDING else found
 
 
 def participants_of(session: Session, pair_ids: Sequence[int]) -> dict[int, list[PairParticipant]]:
@@ -267,8 +274,9 @@ def participant(session: Session, pair_id: int, user_id: str) -> PairParticipant
 
 
 def latest_round_id(session: Session, programme_id: int) -> int | None:
+    """The programme's current round: the latest stored completely."""
     return session.scalar(
-        select(func.max(PairingRound.id)).where(PairingRound.programme_id == programme_id)
+        select(func.max(PairingRound.id)).where(PairingRound.programme_id == programme_id, COMPLETE)
     )
 
 
@@ -278,7 +286,7 @@ def current_pairs_of(
     """The person's active pairs in the latest round of each programme (or of one)."""
     latest = (
         select(func.max(PairingRound.id))
-        .where(PairingRound.programme_id == Pair.programme_id)
+        .where(PairingRound.programme_id == Pair.programme_id, COMPLETE)
         .scalar_subquery()
     )
     stmt = (
@@ -333,7 +341,11 @@ def history_of(session: Session, team_id: str, user_id: str, limit: int = 20) ->
         select(Pair)
         .join(PairParticipant, PairParticipant.pair_id == Pair.id)
         .join(Programme, Programme.id == Pair.programme_id)
-        .where(PairParticipant.user_id == user_id, Programme.team_id == team_id)
+        .where(
+            PairParticipant.user_id == user_id,
+            Programme.team_id == team_id,
+            Pair.status != PENDING,
+        )
         .order_by(Pair.id.desc())
         .limit(limit)
     )

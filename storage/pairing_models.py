@@ -43,7 +43,12 @@ class PairRule(Base):
 
 
 class PairingRound(Base):
-    """One pairing round of a programme; ``period`` makes it idempotent."""
+    """One pairing round of a programme; ``period`` makes it idempotent.
+
+    A round is stored in short transactions; ``completed_at`` is set with its last
+    one. Until then it is invisible to members: its pairs are ``pending`` and its
+    messages held (``OutboxMessage.hold``), and ``report`` keeps the plan to finish.
+    """
 
     __tablename__ = "pairing_round"
     __table_args__ = (UniqueConstraint("programme_id", "period"),)
@@ -55,12 +60,14 @@ class PairingRound(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Pair(Base):
     """A buddy pair (ally + colleague) or an ally peer-support group in a round.
 
-    ``status``: ``active``; ``ended`` (a member ended it privately); ``removed``
+    ``status``: ``pending`` (its round is still being stored: nobody sees it yet);
+    ``active``; ``ended`` (a member ended it privately); ``removed``
     (the programme admins took it out of its round); ``closed`` (too few people
     were left to continue after someone paused, left or was forgotten). Pairs are
     never deleted, so a pair id in an old message always means the same pair.

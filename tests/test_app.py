@@ -51,3 +51,55 @@ def test_create_app_refuses_incomplete_settings(settings: Settings):
 
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         create_app(replace(settings, slack_bot_token=None))
+
+
+def test_the_pool_keeps_a_connection_for_every_listener_thread(app: AllyBot):
+    """Every listener thread busy at once, twice: all get a connection, and the second
+    time none is opened (a smaller pool closed the extras on return and opened them
+    again for the next burst, on PostgreSQL a server process each)."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from bot.app import LISTENER_THREADS
+
+    db = app.services.db
+    opened: list[int] = []
+    event.listen(db.engine, "connect", lambda *_: opened.append(1))
+    barrier = threading.Barrier(LISTENER_THREADS)
+    errors: list[BaseException] = []
+
+    def listener() -> None:
+        try:
+            with db.read() as s:
+                s.execute(text("SELECT 1"))
+                barrier.wait(20)  # all of them hold a connection at this moment
+        except BaseException as exc:
+            errors.append(exc)
+
+    for burst in range(2):
+        threads = [threading.Thread(target=listener) for _ in range(LISTENER_THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == []
+        if burst == 0:
+            after_first = len(opened)
+    assert len(opened) == after_first
+
+
+def test_settle_heap_keeps_start_up_objects_out_of_full_collections(app: AllyBot):
+    """What exists after start-up is frozen: a full collection walks only what came later."""
+    import gc
+
+    from bot.app import settle_heap
+
+    gc.unfreeze()
+    try:
+        settle_heap()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # the app, Bolt and SQLAlchemy: long-lived by nature
+        assert len(gc.get_objects()) < frozen  # what a full collection still walks
+    finally:
+        gc.unfreeze()

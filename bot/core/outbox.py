@@ -128,6 +128,82 @@ def send_group_dm(
     return row is not None
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One of many new messages owed at once (:func:`send_many`)."""
+
+    kind: str  # "dm", "group_dm" or "file"
+    user_ids: Sequence[str]
+    payload: dict[str, Any]
+    dedupe_key: str
+    ref: str | None = None
+    #: Not sent before this moment (a pair's shared working hours).
+    not_before: datetime | None = None
+
+    @classmethod
+    def message(
+        cls,
+        kind: str,
+        user_ids: Sequence[str],
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None,
+        dedupe_key: str,
+        *,
+        ref: str | None = None,
+        not_before: datetime | None = None,
+    ) -> Owed:
+        """A DM or group DM of ``text`` and ``blocks``."""
+        payload = {"text": text, "blocks": list(blocks) if blocks else None}
+        return cls(kind, user_ids, payload, dedupe_key, ref, not_before)
+
+
+def file_payload(content: bytes, filename: str, title: str, comment: str) -> dict[str, str]:
+    """What a ``file`` row carries (files_upload_v2's arguments, the bytes in base64)."""
+    return {
+        "content_b64": base64.b64encode(content).decode("ascii"),
+        "filename": filename,
+        "title": title,
+        "comment": comment,
+    }
+
+
+def send_many(
+    session: Session,
+    *,
+    team_id: str,
+    messages: Sequence[Owed],
+    now: datetime,
+    hold: str | None = None,
+) -> None:
+    """Owe many new messages in one statement (a round's introductions, a chunk at a
+    time). Their dedupe keys must be new: a clash rolls the caller's transaction back.
+    ``hold`` keeps them unsent until :func:`release` (the round is complete)."""
+    if hold is not None:
+        store.hold(session, hold, now)
+    store.enqueue_many(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "kind": m.kind,
+                "recipients": sorted(m.user_ids),
+                "payload": dict(m.payload),
+                "now": now,
+                "not_before": m.not_before,
+                "dedupe_key": m.dedupe_key,
+                "ref": m.ref,
+                "hold": hold,
+            }
+            for m in messages
+        ],
+    )
+
+
+def release(session: Session, hold: str) -> bool:
+    """Send the messages held under ``hold`` (they are due from when they were owed)."""
+    return store.release(session, hold)
+
+
 def update_message(
     session: Session,
     *,
@@ -199,12 +275,7 @@ def send_group_file(
     not_before: datetime | None = None,
 ) -> bool:
     """Owe several people a file in their group DM (opened like :func:`send_group_dm`)."""
-    payload = {
-        "content_b64": base64.b64encode(content).decode("ascii"),
-        "filename": filename,
-        "title": title,
-        "comment": comment,
-    }
+    payload = file_payload(content, filename, title, comment)
     row = store.enqueue(
         session,
         team_id=team_id,

@@ -72,6 +72,13 @@ def of_many(session: Session, members: Sequence[Member]) -> dict[int, WorkingHou
     }
 
 
+def planned(start: str | None, end: str | None, days: int | None) -> WorkingHours:
+    """Hours read with a round's members (:func:`storage.rounds.active_for_planning`)."""
+    if start is None or end is None or days is None:
+        return DEFAULT_WORKING_HOURS
+    return from_mask(start, end, days)
+
+
 def people(session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, Person]:
     """Time zone and hours of each user id; people who are not members get UTC defaults."""
     found: dict[str, Person] = {

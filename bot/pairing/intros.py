@@ -9,21 +9,31 @@ go, and it says what happened, instead of sitting there as a dead end.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.core import outbox
+from bot.core.hours import Person
+from bot.membership import hours as working_hours
 from bot.pairing import meeting
-from bot.pairing.views import ended_intro_blocks, intro_blocks, intro_text
+from bot.pairing.views import ended_intro_blocks, intro_blocks, intro_text, kind_of
 from storage.models import Programme
 from storage.pairing_models import Pair
 
-
-def kind_of(roles: dict[str, str]) -> str:
-    """A group with a colleague is a buddy pair; allies alone are peers."""
-    return "buddy" if "colleague" in roles.values() else "peer"
+#: A drafted introduction: its text, blocks, and when it goes out with which times.
+Draft = tuple[str, list[dict[str, Any]], meeting.Meeting]
+__all__ = [
+    "Draft",
+    "draft_intros",
+    "kind_of",
+    "owe_intro",
+    "owed_intros",
+    "refresh_intro",
+    "retire_intro",
+]
 
 
 def owe_intro(
@@ -47,15 +57,14 @@ def owe_intro(
     """
     ref = f"intro:{pair.id}:{secrets.token_hex(6)}"
     key = key or f"intro:{pair.id}:{','.join(sorted(roles))}:{now.isoformat()}"
-    found = meeting.plan(session, programme.team_id, sorted(roles), now, scheduled=scheduled)
-    times = meeting.blocks(found, len(roles))
-    kind = kind_of(roles)
+    people = working_hours.people(session, programme.team_id, sorted(roles))
+    [(text, blocks, found)] = draft_intros([(pair.id, roles)], people, now, scheduled, note)
     outbox.send_group_dm(
         session,
         team_id=programme.team_id,
         user_ids=sorted(roles),
-        text=intro_text(roles),
-        blocks=[b.to_dict() for b in intro_blocks(pair.id, kind, roles, note, times)],
+        text=text,
+        blocks=blocks,
         now=now,
         dedupe_key=key,
         ref=ref,
@@ -71,6 +80,53 @@ def owe_intro(
         now=now,
         key=f"{key}:ics",
     )
+
+
+def draft_intros(
+    pairs: Sequence[tuple[int, dict[str, str]]],
+    people: Mapping[str, Person],
+    now: datetime,
+    scheduled: bool,
+    note: str | None = None,
+) -> list[Draft]:
+    """Each pair's introduction: text, blocks, and when it goes out with which times.
+
+    Plain data in and out (the people's zones and hours already read), so a large
+    round's introductions are drafted in its worker process (:mod:`bot.pairing.planner`).
+    """
+    drafts: list[Draft] = []
+    for pair_id, roles in pairs:
+        found = meeting.schedule([people[u] for u in sorted(roles)], now, scheduled=scheduled)
+        times = meeting.blocks(found, len(roles))
+        blocks = intro_blocks(pair_id, kind_of(roles), roles, note, times)
+        drafts.append((intro_text(roles), [b.to_dict() for b in blocks], found))
+    return drafts
+
+
+def owed_intros(
+    pairs: Sequence[tuple[int, dict[str, str]]], drafts: Sequence[Draft], now: datetime
+) -> tuple[dict[int, list[outbox.Owed]], dict[int, str]]:
+    """A round's introductions for new pairs ``(pair id, roles)``, drafted by
+    :func:`draft_intros`: the messages each pair is owed (the intro, then its calendar
+    file) for :func:`bot.core.outbox.send_many`, and each pair's intro ref. Keys and
+    refs are those :func:`owe_intro` gives a round's pair."""
+    owed: dict[int, list[outbox.Owed]] = {}
+    refs: dict[int, str] = {}
+    for (pair_id, roles), (text, blocks, found) in zip(pairs, drafts, strict=True):
+        refs[pair_id] = f"intro:{pair_id}:{secrets.token_hex(6)}"
+        key = f"intro:{pair_id}"
+        intro = outbox.Owed.message(
+            "group_dm",
+            sorted(roles),
+            text,
+            blocks,
+            key,
+            ref=refs[pair_id],
+            not_before=found.deliver_at,
+        )
+        calendar = meeting.calendar_file(found, pair_id, sorted(roles), now, f"{key}:ics")
+        owed[pair_id] = [intro] if calendar is None else [intro, calendar]
+    return owed, refs
 
 
 def retire_intro(

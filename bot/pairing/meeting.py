@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import outbox
 from bot.core.blocks import section
-from bot.core.hours import first_shared_moment
+from bot.core.hours import Person, first_shared_moment
 from bot.core.text import escape
 from bot.membership import hours as working_hours
 from bot.pairing.slots import SLOT, suggest
@@ -45,6 +45,11 @@ DETAILS: Final = (
     "Half an hour to talk, suggested by Allyship Buddies from your working hours. "
     "Keep the one time you agree on and delete the others."
 )
+CALENDAR_FILE: Final = {
+    "filename": "allyship-buddy-times.ics",
+    "title": "Suggested times for your buddy chat",
+    "comment": "The suggested times as calendar entries (tentative, shown as free time).",
+}
 GOOGLE: Final = "https://calendar.google.com/calendar/render"
 OUTLOOK: Final = "https://outlook.office.com/calendar/deeplink/compose"
 
@@ -62,6 +67,12 @@ def plan(
 ) -> Meeting:
     """The delivery moment and the suggested times for a group introduced ``now``."""
     people = list(working_hours.people(session, team_id, sorted(user_ids)).values())
+    return schedule(people, now, scheduled=scheduled)
+
+
+def schedule(people: Sequence[Person], now: datetime, *, scheduled: bool) -> Meeting:
+    """:func:`plan` for people already read: pure, so a large round's many pairs are
+    scheduled in its worker process."""
     deliver_at = now
     if scheduled:
         deliver_at = first_shared_moment(people, now) or now
@@ -200,10 +211,18 @@ def owe_calendar_file(
         team_id=team_id,
         user_ids=user_ids,
         content=ics(meeting.slots, pair_id, now),
-        filename="allyship-buddy-times.ics",
-        title="Suggested times for your buddy chat",
-        comment="The suggested times as calendar entries (tentative, shown as free time).",
+        **CALENDAR_FILE,
         now=now,
         dedupe_key=key,
         not_before=meeting.deliver_at,
     )
+
+
+def calendar_file(
+    meeting: Meeting, pair_id: int, user_ids: Sequence[str], now: datetime, key: str
+) -> outbox.Owed | None:
+    """The same file as :func:`owe_calendar_file`, to owe with a round's other messages."""
+    if not meeting.slots:
+        return None
+    payload = outbox.file_payload(ics(meeting.slots, pair_id, now), **CALENDAR_FILE)
+    return outbox.Owed("file", sorted(user_ids), payload, key, not_before=meeting.deliver_at)

@@ -93,6 +93,11 @@ def starters_for(pair_id: int, kind: str = "buddy", n: int = 3) -> list[str]:
     return chosen
 
 
+def kind_of(roles: dict[str, str]) -> str:
+    """A group with a colleague is a buddy pair; allies alone are peers."""
+    return "buddy" if "colleague" in roles.values() else "peer"
+
+
 def intro_text(roles: dict[str, str]) -> str:
     """The notification line of an introduction (buddy pair, or allies as peers)."""
     people = " and ".join(f"{mention(u)} ({r})" for u, r in sorted(roles.items()))

@@ -1052,7 +1052,8 @@ def _assigned(scope: ast.AST) -> dict[str, list[ast.expr]]:
 
 
 def _dedupe_prefixes() -> dict[str, str]:
-    """Each literal dedupe-key prefix an ``outbox.send_*`` call site uses -> its file.
+    """Each literal dedupe-key prefix an ``outbox.send_*`` call site (or an
+    ``outbox.Owed`` message owed with many others) uses -> its file.
 
     The key is an f-string in the call, also inside ``key or f"..."``, or one the
     function assigned to the name it passes (``key = key or f"intro:..."``, then
@@ -1066,7 +1067,10 @@ def _dedupe_prefixes() -> dict[str, str]:
             names = _assigned(scope) if isinstance(scope, ast.FunctionDef) else {}
             for node in ast.walk(scope):
                 func = node.func if isinstance(node, ast.Call) else None
-                if not (isinstance(func, ast.Attribute) and func.attr.startswith("send_")):
+                if not (
+                    isinstance(func, ast.Attribute)
+                    and (func.attr.startswith("send_") or func.attr == "Owed")
+                ):
                     continue
                 for kw in node.keywords:  # type: ignore[union-attr]
                     if kw.arg != "dedupe_key":
