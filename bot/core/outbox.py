@@ -147,8 +147,8 @@ class Owed:
         user_ids: Sequence[str],
         text: str,
         blocks: Sequence[dict[str, Any]] | None,
-        dedupe_key: str,
         *,
+        dedupe_key: str,
         ref: str | None = None,
         not_before: datetime | None = None,
     ) -> Owed:

@@ -120,7 +120,7 @@ def owed_intros(
             sorted(roles),
             text,
             blocks,
-            key,
+            dedupe_key=key,
             ref=refs[pair_id],
             not_before=found.deliver_at,
         )

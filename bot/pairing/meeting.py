@@ -225,4 +225,6 @@ def calendar_file(
     if not meeting.slots:
         return None
     payload = outbox.file_payload(ics(meeting.slots, pair_id, now), **CALENDAR_FILE)
-    return outbox.Owed("file", sorted(user_ids), payload, key, not_before=meeting.deliver_at)
+    return outbox.Owed(
+        "file", sorted(user_ids), payload, dedupe_key=key, not_before=meeting.deliver_at
+    )

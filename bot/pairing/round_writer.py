@@ -239,7 +239,7 @@ def _store_sat_out(
                 [user_id],
                 notices.get(user_id) or sit_out_text("", "ally"),
                 None,
-                f"satout:{round_id}:{user_id}",
+                dedupe_key=f"satout:{round_id}:{user_id}",
             )
             for user_id, _reason in sat_out
         ],

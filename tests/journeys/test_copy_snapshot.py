@@ -1069,7 +1069,7 @@ def _dedupe_prefixes() -> dict[str, str]:
                 func = node.func if isinstance(node, ast.Call) else None
                 if not (
                     isinstance(func, ast.Attribute)
-                    and (func.attr.startswith("send_") or func.attr == "Owed")
+                    and (func.attr.startswith("send_") or func.attr in ("Owed", "message"))
                 ):
                     continue
                 for kw in node.keywords:  # type: ignore[union-attr]
