@@ -1,4 +1,4 @@
-"""Migration 0012: rounds stored before it were complete; outbox rows are not held."""
+"""Migration 0011: rounds stored before it were complete; outbox rows are not held."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from storage.db import Database
 def test_existing_rounds_stay_visible_and_existing_messages_go(db_url: str):
     db = Database(db_url)
     try:
-        migrate.upgrade(db, "0009")
+        migrate.upgrade(db, "0010")
         with db.engine.begin() as conn:
             conn.execute(
                 text("INSERT INTO workspace (team_id, created_at) VALUES ('T1', :at)"),
