@@ -33,7 +33,6 @@ from bot.core import outbox
 from bot.core.blocks import section
 from bot.core.hours import Person, first_shared_moment
 from bot.core.text import escape
-from bot.membership import hours as working_hours
 from bot.pairing.slots import SLOT, suggest
 
 #: A suggested time is at least this long after the introduction arrives...
@@ -62,17 +61,12 @@ class Meeting:
     slots: tuple[datetime, ...]
 
 
-def plan(
-    session: Session, team_id: str, user_ids: Sequence[str], now: datetime, *, scheduled: bool
-) -> Meeting:
-    """The delivery moment and the suggested times for a group introduced ``now``."""
-    people = list(working_hours.people(session, team_id, sorted(user_ids)).values())
-    return schedule(people, now, scheduled=scheduled)
-
-
 def schedule(people: Sequence[Person], now: datetime, *, scheduled: bool) -> Meeting:
-    """:func:`plan` for people already read: pure, so a large round's many pairs are
-    scheduled in its worker process."""
+    """The delivery moment and the suggested times for a group introduced ``now``.
+
+    Pure (the people's zones and hours already read), so a large round's many pairs
+    are scheduled in its worker process.
+    """
     deliver_at = now
     if scheduled:
         deliver_at = first_shared_moment(people, now) or now
