@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from storage import migrate
 from storage.db import Database
+from tests.storage.old_schema import add_default_programme
 
 
 def test_manual_periods_become_the_period_unless_it_was_also_run(db_url: str):
@@ -13,19 +14,7 @@ def test_manual_periods_become_the_period_unless_it_was_also_run(db_url: str):
     try:
         migrate.upgrade(db, "0006")
         with db.engine.begin() as conn:
-            conn.execute(
-                text("INSERT INTO workspace (team_id, created_at) VALUES ('T1', :at)"),
-                {"at": "2026-03-01 00:00:00"},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO programme (id, team_id, name, cadence_weeks, weekday, local_time,"
-                    " tz, repeat_window, colleague_round_cap, peer_pairs, checkin_delay_days,"
-                    " anonymity_threshold, created_at) VALUES (1, 'T1', 'default', 1, 1, '10:00',"
-                    " 'UTC', 6, 1, false, 5, 5, :at)"
-                ),
-                {"at": "2026-03-01 00:00:00"},
-            )
+            add_default_programme(conn)
             for i, period in enumerate(
                 ["manual:2026-03-03", "manual:2026-03-10", "2026-03-10", "2026-03-17"], start=1
             ):

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from storage import migrate
 from storage.db import Database
+from tests.storage.old_schema import add_default_programme
 
 
 def test_existing_rounds_stay_visible_and_existing_messages_go(db_url: str):
@@ -13,19 +14,7 @@ def test_existing_rounds_stay_visible_and_existing_messages_go(db_url: str):
     try:
         migrate.upgrade(db, "0010")
         with db.engine.begin() as conn:
-            conn.execute(
-                text("INSERT INTO workspace (team_id, created_at) VALUES ('T1', :at)"),
-                {"at": "2026-03-01 00:00:00"},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO programme (id, team_id, name, cadence_weeks, weekday, local_time,"
-                    " tz, repeat_window, colleague_round_cap, peer_pairs, checkin_delay_days,"
-                    " anonymity_threshold, created_at) VALUES (1, 'T1', 'default', 1, 1, '10:00',"
-                    " 'UTC', 6, 1, false, 5, 5, :at)"
-                ),
-                {"at": "2026-03-01 00:00:00"},
-            )
+            add_default_programme(conn)
             conn.execute(
                 text(
                     "INSERT INTO pairing_round (id, programme_id, period, seed, created_at,"
